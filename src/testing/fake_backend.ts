@@ -1,0 +1,435 @@
+/**
+ * A fake of the ChatGPT Codex backend on loopback: the Responses endpoint (SSE), the model
+ * catalog, and the OAuth token endpoint's refresh grant. Scriptable (queue responses and
+ * faults), strict like the real one (see `fake_checks.ts`), and it records every request.
+ * Built on `node:http` so the same fake serves Deno and Node tests.
+ *
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CLIENT_ID, TOKEN_PATH } from "../auth/protocol.ts";
+import { FALLBACK_MODELS } from "../codex/models.ts";
+import { HEADER, MODELS_PATH, RESPONSES_PATH } from "../codex/protocol.ts";
+import type { ModelInfo, Usage } from "../codex/types.ts";
+import { checkBody } from "./fake_checks.ts";
+import { frameEvents, renderEvents } from "./fake_sse.ts";
+import { type FakeIdentity, mintJwt } from "./jwt.ts";
+import type { FakeStep, HttpStep, ResponseStep } from "./script.ts";
+
+/** The backend's path prefix on chatgpt.com. */
+export const BACKEND_PREFIX = "/backend-api/codex";
+
+/** The official prompt the fake's catalog gives every model. */
+export const FAKE_BASE_INSTRUCTIONS = "You are Codex, a coding agent (fake catalog prompt).";
+
+/** The fake's default catalog: PROTOCOL.md §4 with the live catalog's fields. */
+export const FAKE_MODELS: readonly ModelInfo[] = FALLBACK_MODELS.map((m, i) => ({
+  ...m,
+  display_name: m.slug,
+  context_window: 272_000,
+  base_instructions: FAKE_BASE_INSTRUCTIONS,
+  visibility: "list",
+  priority: i,
+  truncation_policy: { mode: "tokens", limit: 10_000 },
+}));
+
+/** A request the fake received. */
+export interface RecordedRequest {
+  /** HTTP method. */
+  method: string;
+  /** Path without the query. */
+  path: string;
+  /** Query parameters. */
+  query: Record<string, string>;
+  /** Headers, lower-case names. */
+  headers: Record<string, string>;
+  /** The body parsed as JSON or form, when it was one. */
+  body: Record<string, unknown> | undefined;
+  /** The body as text. */
+  rawBody: string;
+  /** When it arrived (ms). */
+  at: number;
+  /** The status the fake answered. */
+  status?: number;
+}
+
+/** Tokens the fake issued and will accept. */
+export interface FakeTokenSet {
+  /** Access token (JWT). */
+  access_token: string;
+  /** Id token (JWT). */
+  id_token: string;
+  /** Single-use refresh token. */
+  refresh_token: string;
+  /** The account id claim. */
+  account_id: string;
+  /** Seconds until the access token expires. */
+  expires_in: number;
+}
+
+/** Options of {@link startFakeBackend}. */
+export interface FakeBackendOptions {
+  /** Port; default a free one. */
+  port?: number;
+  /** The catalog; default {@link FAKE_MODELS}. */
+  models?: readonly ModelInfo[];
+  /** Answer `/models` with 404 (the CLI then uses built-in metadata). */
+  noCatalog?: boolean;
+  /** 2025 behaviour: only the catalog's `base_instructions` are valid instructions. */
+  officialInstructionsOnly?: boolean;
+  /** Reject replayed item ids ("Item with id … not found"). */
+  rejectItemIds?: boolean;
+  /** Lifetime of issued access tokens; default 3600 s. */
+  accessTokenTtlSeconds?: number;
+  /** Rate-limit headers on every response; default a plausible snapshot. */
+  rateLimitHeaders?: Record<string, string>;
+  /** Answer used when the queue is empty; default a 400 that says so. */
+  fallback?: FakeStep;
+}
+
+/** A running fake. */
+export interface FakeBackend {
+  /** Origin, e.g. `http://127.0.0.1:41234` (also the OAuth issuer). */
+  readonly url: string;
+  /** `CODEX_BASE_URL` for clients: `{url}/backend-api/codex`. */
+  readonly baseUrl: string;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  /** Requests to the Responses endpoint. */
+  responsesRequests(): RecordedRequest[];
+  /** Queue answers for the next Responses requests. */
+  enqueue(...steps: FakeStep[]): void;
+  /** Scripted answers not used yet. */
+  pending(): number;
+  /** Issue tokens the fake accepts. */
+  issueTokens(who?: FakeIdentity, opts?: { ttlSeconds?: number }): FakeTokenSet;
+  /** Refresh grants answered with new tokens. */
+  readonly refreshCount: number;
+  /** Stop the server and drop open connections. */
+  close(): Promise<void>;
+}
+
+function defaultRateLimitHeaders(): Record<string, string> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    "x-codex-primary-used-percent": "12.5",
+    "x-codex-primary-window-minutes": "300",
+    "x-codex-primary-reset-at": String(now + 3600),
+    "x-codex-secondary-used-percent": "30",
+    "x-codex-secondary-window-minutes": "10080",
+    "x-codex-secondary-reset-at": String(now + 5 * 86400),
+    "x-codex-credits-has-credits": "false",
+    "x-codex-credits-unlimited": "false",
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of req) chunks.push(c as Uint8Array);
+  let len = 0;
+  for (const c of chunks) len += c.length;
+  const all = new Uint8Array(len);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function parseBody(raw: string, type: string): Record<string, unknown> | undefined {
+  if (!raw) return undefined;
+  if (type.includes("application/x-www-form-urlencoded")) {
+    return Object.fromEntries(new URLSearchParams(raw));
+  }
+  try {
+    const v = JSON.parse(raw);
+    return v && typeof v === "object" && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Start the fake on 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * import { reply, startFakeBackend } from "@x/codex-provider/testing";
+ * const fake = await startFakeBackend();
+ * fake.enqueue(reply.text("hello"));
+ * const tokens = fake.issueTokens();
+ * console.log(fake.baseUrl.endsWith("/backend-api/codex"), tokens.account_id); // true "acct-test"
+ * await fake.close();
+ * ```
+ */
+export async function startFakeBackend(options: FakeBackendOptions = {}): Promise<FakeBackend> {
+  const models = options.models ?? FAKE_MODELS;
+  const ttl = options.accessTokenTtlSeconds ?? 3600;
+  const queue: FakeStep[] = [];
+  const requests: RecordedRequest[] = [];
+  const accessTokens = new Map<string, { accountId: string; exp: number }>();
+  const refreshTokens = new Map<string, { who: FakeIdentity; used: boolean }>();
+  const issuedEncrypted = new Set<string>();
+  const lastInputTokens = new Map<string, number>();
+  const open = new Set<ServerResponse>();
+  let counter = 0;
+  let refreshCount = 0;
+  const catalogBody = JSON.stringify({ models });
+  const etag = `"fake-${catalogBody.length}-${models.length}"`;
+
+  function issueTokens(who: FakeIdentity = {}, opts: { ttlSeconds?: number } = {}): FakeTokenSet {
+    const seconds = opts.ttlSeconds ?? ttl;
+    const exp = Math.floor(Date.now() / 1000) + seconds;
+    const access = mintJwt(who, exp);
+    const refresh = `rt_${crypto.randomUUID().replaceAll("-", "")}`;
+    const accountId = who.accountId ?? "acct-test";
+    accessTokens.set(access, { accountId, exp });
+    refreshTokens.set(refresh, { who, used: false });
+    return {
+      access_token: access,
+      id_token: mintJwt(who, exp, { aud: CLIENT_ID }),
+      refresh_token: refresh,
+      account_id: accountId,
+      expires_in: seconds,
+    };
+  }
+
+  function json(res: ServerResponse, status: number, body: unknown, headers = {}) {
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(JSON.stringify(body));
+    return status;
+  }
+
+  /** 401/403 answer, or the token's account when the bearer is good. */
+  function authorize(rec: RecordedRequest, res: ServerResponse): number | undefined {
+    const bearer = rec.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
+    const tok = bearer ? accessTokens.get(bearer) : undefined;
+    if (!tok) {
+      return json(res, 401, {
+        error: {
+          message: "Your authentication token is not valid.",
+          type: "invalid_request_error",
+          code: "token_invalid",
+        },
+      });
+    }
+    if (tok.exp * 1000 <= Date.now()) {
+      return json(res, 401, {
+        error: {
+          message: "Your authentication token has expired. Please try signing in again.",
+          type: "invalid_request_error",
+          code: "token_expired",
+        },
+      });
+    }
+    if (rec.headers[HEADER.accountId] !== tok.accountId) {
+      return json(res, 403, {
+        detail: `The ${HEADER.accountId} header does not match the token's account.`,
+      });
+    }
+    return undefined;
+  }
+
+  function estimateUsage(body: Record<string, unknown>, step: ResponseStep): Usage {
+    const input = Math.ceil(JSON.stringify(body.input ?? []).length / 4) + 50;
+    const key = String(body.prompt_cache_key ?? "");
+    const cached = Math.min(lastInputTokens.get(key) ?? 0, input);
+    if (key) lastInputTokens.set(key, input);
+    const text = step.output.map((o) =>
+      o.kind === "text" ? o.text : o.kind === "function_call" ? o.arguments : o.summary.join("")
+    ).join("");
+    const reasoning = step.output.some((o) => o.kind === "reasoning") ? 64 : 0;
+    const output = Math.ceil(text.length / 4) + reasoning;
+    return {
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: cached },
+      output_tokens: output,
+      output_tokens_details: { reasoning_tokens: reasoning },
+      total_tokens: input + output,
+    };
+  }
+
+  async function streamResponse(
+    rec: RecordedRequest,
+    res: ServerResponse,
+    step: ResponseStep,
+  ): Promise<number> {
+    const events = renderEvents(step, {
+      nextId: (prefix) => `${prefix}_${++counter}`,
+      issueEncrypted: () => {
+        const enc = `enc_${crypto.randomUUID()}`;
+        issuedEncrypted.add(enc);
+        return enc;
+      },
+      usage: estimateUsage(rec.body ?? {}, step),
+    });
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      ...(options.rateLimitHeaders ?? defaultRateLimitHeaders()),
+      ...step.headers,
+    });
+    const bytes = new TextEncoder().encode(frameEvents(events, step));
+    if (step.chunkBytes) {
+      for (let i = 0; i < bytes.length && !res.destroyed; i += step.chunkBytes) {
+        res.write(bytes.subarray(i, i + step.chunkBytes));
+        await tick();
+      }
+    } else res.write(bytes);
+    const end = step.end ?? { kind: "completed" };
+    if (end.kind === "stall") {
+      await new Promise<void>((resolve) => {
+        const t = end.ms === undefined ? undefined : setTimeout(resolve, end.ms);
+        res.once("close", () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    if (end.kind === "reset") {
+      await new Promise<void>((r) => res.write("", () => r()));
+      res.socket?.destroy();
+      return 200;
+    }
+    res.end();
+    return 200;
+  }
+
+  async function handleResponses(rec: RecordedRequest, res: ServerResponse): Promise<number> {
+    const denied = authorize(rec, res);
+    if (denied) return denied;
+    if (!rec.body) return json(res, 400, { detail: "Request body must be a JSON object." });
+    const detail = checkBody(rec.body, {
+      models,
+      issuedEncrypted,
+      officialInstructionsOnly: options.officialInstructionsOnly ?? false,
+      rejectItemIds: options.rejectItemIds ?? false,
+    });
+    if (detail) return json(res, 400, { detail });
+    let step: FakeStep | undefined = queue.shift() ?? options.fallback;
+    if (!step) {
+      return json(res, 400, { detail: "fake backend: no scripted response left for this request" });
+    }
+    if (typeof step === "function") step = step(rec);
+    if (step.kind === "http") return answerHttp(res, step);
+    return await streamResponse(rec, res, step);
+  }
+
+  function answerHttp(res: ServerResponse, step: HttpStep): number {
+    return json(res, step.status, step.body, step.headers);
+  }
+
+  function handleModels(rec: RecordedRequest, res: ServerResponse): number {
+    const denied = authorize(rec, res);
+    if (denied) return denied;
+    if (options.noCatalog) return json(res, 404, { detail: "Not Found" });
+    if (!rec.query.client_version) {
+      return json(res, 400, { detail: "Missing required query parameter: client_version" });
+    }
+    if (rec.headers["if-none-match"] === etag) {
+      res.writeHead(304, { etag });
+      res.end();
+      return 304;
+    }
+    res.writeHead(200, { "content-type": "application/json", etag });
+    res.end(catalogBody);
+    return 200;
+  }
+
+  function oauthError(res: ServerResponse, status: number, code: string, message: string) {
+    return json(res, status, { error: { code, message } });
+  }
+
+  function handleToken(rec: RecordedRequest, res: ServerResponse): number {
+    const body = rec.body ?? {};
+    if (body.client_id !== CLIENT_ID) {
+      return oauthError(res, 401, "invalid_client", "Unknown client_id.");
+    }
+    if (body.grant_type !== "refresh_token") {
+      return oauthError(res, 400, "unsupported_grant_type", `Unsupported ${body.grant_type}.`);
+    }
+    const rt = refreshTokens.get(String(body.refresh_token ?? ""));
+    if (!rt) {
+      return oauthError(res, 401, "invalid_grant", "The refresh token is not valid.");
+    }
+    if (rt.used) {
+      return oauthError(
+        res,
+        401,
+        "refresh_token_reused",
+        "Your refresh token has already been used to generate a new access token. Please try signing in again.",
+      );
+    }
+    rt.used = true;
+    refreshCount++;
+    const t = issueTokens(rt.who);
+    return json(res, 200, {
+      id_token: t.id_token,
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      expires_in: t.expires_in,
+      token_type: "Bearer",
+    });
+  }
+
+  const server = createServer(async (req, res) => {
+    open.add(res);
+    res.on("close", () => open.delete(res));
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+    }
+    const rawBody = await readBody(req);
+    const rec: RecordedRequest = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body: parseBody(rawBody, headers["content-type"] ?? ""),
+      rawBody,
+      at: Date.now(),
+    };
+    requests.push(rec);
+    try {
+      const route = `${rec.method} ${rec.path}`;
+      if (route === `POST ${BACKEND_PREFIX}${RESPONSES_PATH}`) {
+        rec.status = await handleResponses(rec, res);
+      } else if (route === `GET ${BACKEND_PREFIX}${MODELS_PATH}`) {
+        rec.status = handleModels(rec, res);
+      } else if (route === `POST ${TOKEN_PATH}`) rec.status = handleToken(rec, res);
+      else rec.status = json(res, 404, { detail: "Not Found" });
+    } catch (e) {
+      if (!res.headersSent) rec.status = json(res, 500, { detail: `fake backend: ${e}` });
+      else res.destroy();
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    baseUrl: `${url}${BACKEND_PREFIX}`,
+    requests,
+    responsesRequests: () => requests.filter((r) => r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}`),
+    enqueue: (...steps) => void queue.push(...steps),
+    pending: () => queue.length,
+    issueTokens,
+    get refreshCount() {
+      return refreshCount;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of open) res.destroy();
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The fake's strictness: every way the real backend rejects a Responses request body.
+ * Each check returns the `detail` text of a 400, or undefined when the body passes.
+ *
+ * @module
+ */
+
+import {
+  FORBIDDEN_BODY_FIELDS,
+  INSTRUCTIONS_NOT_VALID,
+  INSTRUCTIONS_REQUIRED,
+} from "../codex/protocol.ts";
+import type { ModelInfo } from "../codex/types.ts";
+
+/** What the checks need to know about the fake's state. */
+export interface CheckContext {
+  /** The catalog the fake serves. */
+  models: readonly ModelInfo[];
+  /** Encrypted reasoning the fake has issued. */
+  issuedEncrypted: ReadonlySet<string>;
+  /** 2025 behaviour: instructions must be the model's `base_instructions`. */
+  officialInstructionsOnly: boolean;
+  /** Reject replayed item ids (what peers strip to avoid "Item with id … not found"). */
+  rejectItemIds: boolean;
+}
+
+type Body = Record<string, unknown>;
+type Item = Record<string, unknown>;
+
+/** Validate a request body; the first failure's detail, or undefined. */
+export function checkBody(body: Body, ctx: CheckContext): string | undefined {
+  if (body.store !== false) return "Store must be set to false";
+  if (body.stream !== true) return "Stream must be set to true";
+  for (const field of FORBIDDEN_BODY_FIELDS) {
+    if (field in body) return `Unsupported parameter: ${field}`;
+  }
+  if (typeof body.model !== "string" || !body.model) return "Missing required parameter: 'model'";
+  const model = ctx.models.find((m) => m.slug === body.model);
+  if (!model) {
+    return `The '${body.model}' model is not supported when using Codex with a ChatGPT account.`;
+  }
+  if (typeof body.instructions !== "string" || body.instructions.trim() === "") {
+    return INSTRUCTIONS_REQUIRED;
+  }
+  if (ctx.officialInstructionsOnly && body.instructions !== model.base_instructions) {
+    return INSTRUCTIONS_NOT_VALID;
+  }
+  const effort = (body.reasoning as { effort?: string } | undefined)?.effort;
+  const levels = model.supported_reasoning_levels?.map((l) => l.effort) ?? [];
+  if (effort !== undefined && levels.length && !levels.includes(effort as never)) {
+    return `Unsupported value: '${effort}' is not supported with the '${model.slug}' model.`;
+  }
+  if (body.text !== undefined && !model.support_verbosity) {
+    return `Unsupported parameter: 'text.verbosity' is not supported with this model.`;
+  }
+  if (!Array.isArray(body.input)) return "Invalid type for 'input': expected an array";
+  return checkInput(body.input as Item[], ctx);
+}
+
+function checkInput(input: Item[], ctx: CheckContext): string | undefined {
+  const calls = new Map<string, number>();
+  const answered = new Set<string>();
+  for (const [i, it] of input.entries()) {
+    if (!it || typeof it !== "object") return `Invalid input[${i}]: expected an object`;
+    if (ctx.rejectItemIds && typeof it.id === "string") {
+      return `Item with id '${it.id}' not found. Items are not persisted when \`store\` is set to false.`;
+    }
+    switch (it.type) {
+      case "message": {
+        if (it.role === "system") {
+          return `Invalid value for 'input[${i}].role': 'system' messages are not allowed.`;
+        }
+        if (!["user", "assistant", "developer"].includes(String(it.role))) {
+          return `Invalid value for 'input[${i}].role': '${it.role}'.`;
+        }
+        if (!Array.isArray(it.content)) return `Invalid 'input[${i}].content': expected an array.`;
+        break;
+      }
+      case "reasoning": {
+        const enc = it.encrypted_content;
+        if (typeof enc === "string" && !ctx.issuedEncrypted.has(enc)) {
+          return `The encrypted content for item input[${i}] could not be verified.`;
+        }
+        break;
+      }
+      case "function_call": {
+        const id = String(it.call_id ?? "");
+        if (!id) return `Missing required parameter: 'input[${i}].call_id'.`;
+        if (calls.has(id)) return `Duplicate function call with call_id ${id}.`;
+        calls.set(id, i);
+        break;
+      }
+      case "function_call_output": {
+        const id = String(it.call_id ?? "");
+        if (!calls.has(id)) return `No tool call found for function call output with call_id ${id}.`;
+        if (answered.has(id)) return `Duplicate function call output for call_id ${id}.`;
+        if (typeof it.output !== "string") {
+          return `Invalid type for 'input[${i}].output': expected a string.`;
+        }
+        answered.add(id);
+        break;
+      }
+      default:
+        return `Invalid value for 'input[${i}].type': '${it.type}'.`;
+    }
+  }
+  for (const id of calls.keys()) {
+    if (!answered.has(id)) return `No tool output found for function call ${id}.`;
+  }
+  return undefined;
+}
