@@ -1,0 +1,190 @@
+/**
+ * Sessions as append-only JSONL: one header line, then one line per committed round of
+ * the conversation. A line is written whole with O_APPEND and flushed, so a crash loses at
+ * most the round being written; a torn last line is cut off when the session is reopened.
+ *
+ * @module
+ */
+
+import { mkdir, open, readdir, readFile, stat, truncate } from "node:fs/promises";
+import { join } from "node:path";
+import type { InputItem, Usage } from "../codex/types.ts";
+
+/** A line of a session file. */
+export type SessionRecord =
+  | { type: "session"; id: string; created_at: string; model?: string; cwd?: string }
+  | { type: "items"; at: string; items: InputItem[] }
+  | { type: "usage"; at: string; usage: Usage };
+
+/** What a new session records about itself. */
+export interface SessionMeta {
+  /** Model it started with. */
+  model?: string;
+  /** Workspace it ran in. */
+  cwd?: string;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Thrown for a session id that is malformed or unknown. */
+export class SessionError extends Error {
+  /** Create one with an actionable message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SessionError";
+  }
+}
+
+/** One conversation: its history, and appending to it. */
+export class Session {
+  /** Session id (also the conversation id / prompt cache key). */
+  readonly id: string;
+  /** Its file. */
+  readonly path: string;
+  /** The header. */
+  readonly meta: SessionMeta & { created_at: string };
+  /** The committed history, in order. */
+  readonly items: InputItem[];
+
+  /** Use {@link SessionStore} to get one. */
+  constructor(id: string, path: string, meta: SessionMeta & { created_at: string }, items: InputItem[]) {
+    this.id = id;
+    this.path = path;
+    this.meta = meta;
+    this.items = items;
+  }
+
+  /** Commit items (one round) to the file, then to {@link items}. */
+  async append(items: InputItem[]): Promise<void> {
+    if (!items.length) return;
+    await appendLine(this.path, { type: "items", at: new Date().toISOString(), items });
+    this.items.push(...items);
+  }
+
+  /** Record a response's usage. */
+  async recordUsage(usage: Usage): Promise<void> {
+    await appendLine(this.path, { type: "usage", at: new Date().toISOString(), usage });
+  }
+}
+
+async function appendLine(path: string, record: SessionRecord, flag = "a"): Promise<void> {
+  const fh = await open(path, flag, 0o600);
+  try {
+    await fh.write(JSON.stringify(record) + "\n");
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Sessions in a folder, one `<id>.jsonl` file each.
+ *
+ * @example
+ * ```ts
+ * import { SessionStore } from "@x/codex-provider";
+ * const store = new SessionStore(await Deno.makeTempDir());
+ * const s = await store.create({ model: "gpt-5.1-codex" });
+ * await s.append([{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }]);
+ * console.log((await store.open(s.id)).items.length); // 1
+ * ```
+ */
+export class SessionStore {
+  /** The folder. */
+  readonly dir: string;
+
+  /** Sessions live in `dir` (created 0700 on first use). */
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  #path(id: string): string {
+    if (!ID.test(id)) {
+      throw new SessionError(
+        `'${id}' is not a session id (letters, digits, '-', '_', '.'; as printed by the agent).`,
+      );
+    }
+    return join(this.dir, `${id}.jsonl`);
+  }
+
+  /** Start a new session, optionally with a chosen id. */
+  async create(meta: SessionMeta = {}, id: string = crypto.randomUUID()): Promise<Session> {
+    const path = this.#path(id);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const created_at = new Date().toISOString();
+    try {
+      await appendLine(path, { type: "session", id, created_at, ...meta }, "wx");
+    } catch (e) {
+      if ((e as { code?: string }).code === "EEXIST") {
+        throw new SessionError(`A session '${id}' already exists; resume it instead.`);
+      }
+      throw e;
+    }
+    return new Session(id, path, { ...meta, created_at }, []);
+  }
+
+  /** Reopen a session; a torn last line (from a crash) is cut off first. */
+  async open(id: string): Promise<Session> {
+    const path = this.#path(id);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") {
+        throw new SessionError(
+          `No session '${id}' in ${this.dir}. Check the id, or start a new session.`,
+        );
+      }
+      throw e;
+    }
+    const whole = text.lastIndexOf("\n") + 1;
+    if (whole < text.length) {
+      await truncate(path, new TextEncoder().encode(text.slice(0, whole)).length);
+      text = text.slice(0, whole);
+    }
+    const items: InputItem[] = [];
+    let meta: (SessionMeta & { created_at: string }) | undefined;
+    text.split("\n").forEach((line, n) => {
+      if (!line) return;
+      let rec: SessionRecord;
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        throw new SessionError(`${path} is damaged at line ${n + 1}; it cannot be resumed.`);
+      }
+      if (rec.type === "session") meta = { model: rec.model, cwd: rec.cwd, created_at: rec.created_at };
+      else if (rec.type === "items") items.push(...rec.items);
+    });
+    if (!meta) throw new SessionError(`${path} has no session header; it cannot be resumed.`);
+    return new Session(id, path, meta, items);
+  }
+
+  /** Open `id` if it exists, else create it with that id. */
+  async openOrCreate(id: string, meta: SessionMeta = {}): Promise<Session> {
+    try {
+      return await this.open(id);
+    } catch (e) {
+      if (e instanceof SessionError && e.message.startsWith("No session")) {
+        return await this.create(meta, id);
+      }
+      throw e;
+    }
+  }
+
+  /** Session ids, most recently changed first. */
+  async list(): Promise<{ id: string; updatedAt: Date }[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out = await Promise.all(
+      names.filter((n) => n.endsWith(".jsonl")).map(async (n) => ({
+        id: n.slice(0, -".jsonl".length),
+        updatedAt: (await stat(join(this.dir, n))).mtime,
+      })),
+    );
+    return out.sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
+  }
+}

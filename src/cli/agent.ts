@@ -1,0 +1,287 @@
+/**
+ * `deno task agent`: the terminal agent. One prompt runs one task; no prompt starts an
+ * interactive session. Under Deno it relaunches itself with narrow permission flags
+ * (see `sandbox.ts`) unless it already has network access granted by the caller.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { realpath } from "node:fs/promises";
+import { resolve } from "node:path";
+import process from "node:process";
+import { createInterface } from "node:readline/promises";
+import { parseArgs } from "node:util";
+import { Agent } from "../agent/agent.ts";
+import { codingInstructions } from "../agent/instructions.ts";
+import { SessionError, SessionStore } from "../agent/session_store.ts";
+import { fileCredentials, findTokenSource } from "../auth/credentials.ts";
+import { DEFAULT_ISSUER } from "../auth/protocol.ts";
+import { TokenFileError } from "../auth/token_file.ts";
+import { baseUrlFromEnv, ResponsesClient } from "../codex/client.ts";
+import { CodexError } from "../codex/errors.ts";
+import { chooseModel, FALLBACK_MODELS, isEffort } from "../codex/models.ts";
+import { DEFAULT_MODEL } from "../codex/protocol.ts";
+import type { ReasoningEffort } from "../codex/types.ts";
+import { codexHome, defaultSessionDir, defaultTokenFile } from "../paths.ts";
+import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
+import { Workspace } from "../tools/workspace.ts";
+import { JsonRenderer, type Renderer, TerminalRenderer } from "./render.ts";
+import { sandboxFlags } from "./sandbox.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** Exit codes (documented in the README). */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  auth: 3,
+  limit: 4,
+  cancelled: 130,
+} as const;
+
+const HELP = `codex-provider agent ${denoJson.version}: a coding agent on your ChatGPT subscription
+
+Usage:
+  deno task agent [options] "prompt"     run one task and exit
+  deno task agent [options]              interactive session (/exit or Ctrl-D to leave)
+
+Options:
+  -m, --model NAME       model (default $CODEX_MODEL or ${DEFAULT_MODEL})
+  -e, --effort LEVEL     reasoning effort: none minimal low medium high xhigh
+                         (default $CODEX_REASONING_EFFORT or the model's default)
+  -C, --cwd DIR          workspace folder the tools are confined to (default: current folder)
+  -r, --resume ID        continue a saved session ("last" for the most recent)
+      --json             one JSON event per line on stdout, for programs
+      --token-file PATH  token file (default $CODEX_TOKEN_FILE, ours, then ~/.codex/auth.json)
+      --max-rounds N     model responses per task at most (default 100)
+  -h, --help             this help
+  -v, --version          the version
+
+Environment: CODEX_BASE_URL (backend), CODEX_HOME (Codex CLI home), CODEX_PROVIDER_HOME
+(our folder: tokens and sessions), NO_COLOR.
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 not logged in, 4 usage or rate limit, 130 cancelled.
+`;
+
+interface Options {
+  prompt: string;
+  model: string;
+  effort?: ReasoningEffort;
+  cwd: string;
+  resume?: string;
+  json: boolean;
+  tokenFile?: string;
+  maxRounds: number;
+}
+
+class UsageError extends Error {}
+
+function parse(argv: string[]): Options | "help" | "version" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: "string", short: "m" },
+        effort: { type: "string", short: "e" },
+        cwd: { type: "string", short: "C" },
+        resume: { type: "string", short: "r" },
+        json: { type: "boolean", default: false },
+        "token-file": { type: "string" },
+        "max-rounds": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "v", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}. See --help.`);
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  if (v.version) return "version";
+  const effort = v.effort ?? process.env.CODEX_REASONING_EFFORT;
+  if (effort !== undefined && !isEffort(effort)) {
+    throw new UsageError(
+      `--effort must be one of none, minimal, low, medium, high, xhigh (got '${effort}').`,
+    );
+  }
+  const maxRounds = v["max-rounds"] === undefined ? 100 : Number(v["max-rounds"]);
+  if (!Number.isInteger(maxRounds) || maxRounds < 1) {
+    throw new UsageError(`--max-rounds must be a whole number of at least 1.`);
+  }
+  return {
+    prompt: parsed.positionals.join(" ").trim(),
+    model: v.model ?? process.env.CODEX_MODEL ?? DEFAULT_MODEL,
+    effort: effort as ReasoningEffort | undefined,
+    // deno task runs in the config's folder; INIT_CWD is where the person ran it.
+    cwd: resolve(process.env.INIT_CWD ?? process.cwd(), v.cwd ?? "."),
+    resume: v.resume,
+    json: v.json,
+    tokenFile: v["token-file"],
+    maxRounds,
+  };
+}
+
+/**
+ * Relaunch under narrow flags when running under Deno without access to the backend (the
+ * launcher has none; the sandboxed child, or a caller's own `-A`, has it).
+ */
+async function relaunchSandboxed(argv: string[], o: Options): Promise<number | undefined> {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  const host = new URL(baseUrlFromEnv()).host;
+  if (!deno || deno.permissions.querySync({ name: "net", host }).state === "granted") {
+    return undefined;
+  }
+  const workspace = await realpath(o.cwd).catch(() => o.cwd);
+  const flags = sandboxFlags({
+    workspace,
+    tokenFile: o.tokenFile ?? defaultTokenFile(),
+    codexHome: codexHome(),
+    sessionDir: defaultSessionDir(),
+    baseUrl: baseUrlFromEnv(),
+    issuer: process.env.CODEX_AUTH_ISSUER || DEFAULT_ISSUER,
+  });
+  const child = spawn(
+    deno.execPath(),
+    ["run", "--no-prompt", ...flags, import.meta.url, ...argv, "--cwd", workspace],
+    { stdio: "inherit", env: { ...process.env, INIT_CWD: workspace } },
+  );
+  // Ctrl-C reaches the child too (same process group); let it decide, then follow it.
+  const ignore = () => {};
+  process.on("SIGINT", ignore);
+  const code = await new Promise<number>((res) => {
+    child.on("close", (c, sig) => res(c ?? (sig === "SIGINT" ? EXIT.cancelled : EXIT.failed)));
+    child.on("error", (e) => {
+      process.stderr.write(`error: could not start the sandboxed agent: ${e.message}\n`);
+      res(EXIT.failed);
+    });
+  });
+  process.off("SIGINT", ignore);
+  return code;
+}
+
+function exitCodeFor(e: unknown): number {
+  if (e instanceof UsageError || e instanceof SessionError) return EXIT.usage;
+  if (e instanceof TokenFileError) return EXIT.auth;
+  if (e instanceof CodexError) {
+    if (e.code === "authentication") return EXIT.auth;
+    if (e.code === "usage_limit" || e.code === "rate_limited" || e.code === "quota_exceeded") {
+      return EXIT.limit;
+    }
+    if (e.code === "aborted") return EXIT.cancelled;
+  }
+  return EXIT.failed;
+}
+
+function codeOf(e: unknown): string {
+  if (e instanceof CodexError) return e.code;
+  if (e instanceof TokenFileError) return e.code === "missing" ? "not_logged_in" : "token_file";
+  if (e instanceof UsageError) return "usage";
+  if (e instanceof SessionError) return "session";
+  return "internal";
+}
+
+async function runTurn(agent: Agent, prompt: string, ui: Renderer): Promise<number> {
+  const ctl = new AbortController();
+  const onSigint = () => ctl.abort();
+  process.on("SIGINT", onSigint);
+  try {
+    for await (const ev of agent.run(prompt, { signal: ctl.signal })) ui.event(ev);
+    return EXIT.ok;
+  } catch (e) {
+    ui.error(codeOf(e), (e as Error).message);
+    return exitCodeFor(e);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<number> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const prompt = color ? "\x1b[1m›\x1b[22m " : "› ";
+  process.stderr.write("Type a task. /exit or Ctrl-D leaves; Ctrl-C stops a running task.\n");
+  let last: number = EXIT.ok;
+  while (true) {
+    let line: string;
+    try {
+      line = (await rl.question(prompt)).trim();
+    } catch {
+      break; // Ctrl-D / closed input
+    }
+    if (line === "/exit" || line === "/quit") break;
+    if (!line) continue;
+    rl.pause();
+    last = await runTurn(agent, line, ui);
+    rl.resume();
+  }
+  rl.close();
+  return last === EXIT.cancelled ? EXIT.ok : last;
+}
+
+/** Run the agent CLI with `argv`; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let o: Options;
+  try {
+    const r = parse(argv);
+    if (r === "help") {
+      process.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    if (r === "version") {
+      process.stdout.write(`${denoJson.version}\n`);
+      return EXIT.ok;
+    }
+    o = r;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const relaunched = await relaunchSandboxed(argv, o);
+  if (relaunched !== undefined) return relaunched;
+
+  const color = !o.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const ui: Renderer = o.json
+    ? new JsonRenderer(process.stdout)
+    : new TerminalRenderer(process.stdout, process.stderr, color);
+  try {
+    const workspace = await Workspace.open(o.cwd);
+    const source = await findTokenSource(o.tokenFile);
+    let secrets: string[] = [];
+    const credentials = fileCredentials(source, (t) => {
+      secrets = [t.access_token, t.refresh_token, t.id_token];
+    });
+    await credentials({ forceRefresh: false }); // fail early, before any prompt is typed
+    const client = new ResponsesClient({ credentials, version: denoJson.version });
+    const store = new SessionStore(defaultSessionDir());
+    let resumeId = o.resume;
+    if (resumeId === "last") {
+      resumeId = (await store.list())[0]?.id;
+      if (!resumeId) throw new SessionError("There is no saved session to resume yet.");
+    }
+    const session = resumeId
+      ? await store.open(resumeId)
+      : await store.create({ model: o.model, cwd: workspace.root });
+    const known = FALLBACK_MODELS.some((m) => m.slug === o.model);
+    const choice = known ? chooseModel(FALLBACK_MODELS, o.model, o.effort) : { effort: o.effort };
+    if ("note" in choice && choice.note) ui.notice(choice.note);
+    const agent = new Agent({
+      client,
+      model: o.model,
+      effort: choice.effort,
+      instructions: codingInstructions(workspace.root),
+      tools: new ToolSet(DEFAULT_TOOLS),
+      workspace,
+      session,
+      secrets: () => secrets,
+      maxRounds: o.maxRounds,
+    });
+    ui.session(session.id, !!resumeId, o.model);
+    return o.prompt ? await runTurn(agent, o.prompt, ui) : await interactive(agent, ui, color);
+  } catch (e) {
+    ui.error(codeOf(e), (e as Error).message);
+    return exitCodeFor(e);
+  }
+}
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)));

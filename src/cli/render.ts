@@ -1,0 +1,167 @@
+/**
+ * Showing agent events in a terminal (text streamed, tools one line each, reasoning
+ * dimmed, a usage line at the end) or as JSON lines for programs.
+ *
+ * @module
+ */
+
+import type { AgentEvent } from "../agent/agent.ts";
+import type { RateLimitSnapshot, Usage } from "../codex/types.ts";
+
+/** Where output goes (stdout-like). */
+export interface Sink {
+  /** Write text. */
+  write(text: string): void;
+}
+
+/** Shows events. */
+export interface Renderer {
+  /** Show one event. */
+  event(ev: AgentEvent): void;
+  /** Show a session's start. */
+  session(id: string, resumed: boolean, model: string): void;
+  /** Show an error. */
+  error(code: string, message: string): void;
+  /** Show a notice (for example an effort that was clamped). */
+  notice(text: string): void;
+}
+
+const style = (on: boolean) => ({
+  dim: (s: string) => (on ? `\x1b[2m${s}\x1b[22m` : s),
+  bold: (s: string) => (on ? `\x1b[1m${s}\x1b[22m` : s),
+  red: (s: string) => (on ? `\x1b[31m${s}\x1b[39m` : s),
+  green: (s: string) => (on ? `\x1b[32m${s}\x1b[39m` : s),
+  cyan: (s: string) => (on ? `\x1b[36m${s}\x1b[39m` : s),
+});
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The most telling argument of a tool call, for one line. */
+export function describeCall(name: string, args: string): string {
+  try {
+    const a = JSON.parse(args) as Record<string, unknown>;
+    const main = a.command ?? a.path ?? (name === "list_files" ? "." : undefined);
+    if (typeof main === "string") return oneLine(main, 100);
+  } catch { /* show raw */ }
+  return oneLine(args, 100);
+}
+
+/** A usage line: tokens, cache share, and the rate-limit windows when known. */
+export function usageLine(usage: Usage, rateLimits?: RateLimitSnapshot): string {
+  const cached = usage.input_tokens_details?.cached_tokens ?? 0;
+  const reasoning = usage.output_tokens_details?.reasoning_tokens ?? 0;
+  const parts = [
+    `${usage.input_tokens} in${cached ? ` (${cached} cached)` : ""}`,
+    `${usage.output_tokens} out${reasoning ? ` (${reasoning} reasoning)` : ""}`,
+  ];
+  if (rateLimits?.primary) parts.push(`5h limit ${Math.round(rateLimits.primary.usedPercent)}%`);
+  if (rateLimits?.secondary) {
+    parts.push(`weekly ${Math.round(rateLimits.secondary.usedPercent)}%`);
+  }
+  return `tokens: ${parts.join(" · ")}`;
+}
+
+/** Human output for a terminal. */
+export class TerminalRenderer implements Renderer {
+  #out: Sink;
+  #err: Sink;
+  #s: ReturnType<typeof style>;
+  #mode: "none" | "text" | "reasoning" = "none";
+  #rate?: RateLimitSnapshot;
+
+  /** Render to `out` (and notices/errors to `err`), coloured when `color`. */
+  constructor(out: Sink, err: Sink, color: boolean) {
+    this.#out = out;
+    this.#err = err;
+    this.#s = style(color);
+  }
+
+  #switch(mode: "none" | "text" | "reasoning") {
+    if (this.#mode !== mode && this.#mode !== "none") this.#out.write("\n");
+    this.#mode = mode;
+  }
+
+  session(id: string, resumed: boolean, model: string): void {
+    this.#err.write(this.#s.dim(`${resumed ? "resumed" : "session"} ${id} · ${model}\n`));
+  }
+
+  notice(text: string): void {
+    this.#err.write(this.#s.dim(`${text}\n`));
+  }
+
+  error(code: string, message: string): void {
+    this.#switch("none");
+    this.#err.write(`${this.#s.red("error")}${this.#s.dim(` (${code})`)}: ${message}\n`);
+  }
+
+  event(ev: AgentEvent): void {
+    const s = this.#s;
+    switch (ev.type) {
+      case "text_delta":
+        this.#switch("text");
+        this.#out.write(ev.delta);
+        break;
+      case "reasoning_delta":
+        this.#switch("reasoning");
+        this.#out.write(s.dim(ev.delta));
+        break;
+      case "reasoning_break":
+        if (this.#mode === "reasoning") this.#out.write("\n");
+        break;
+      case "tool_start":
+        this.#switch("none");
+        this.#out.write(`${s.cyan("▸")} ${s.bold(ev.name)} ${s.dim(describeCall(ev.name, ev.arguments))}\n`);
+        break;
+      case "tool_end":
+        this.#out.write(
+          `  ${ev.ok ? s.green("✓") : s.red("✗")} ${s.dim(`${ev.name}: ${ev.summary}`)}\n`,
+        );
+        break;
+      case "usage":
+        this.#rate = ev.rateLimits ?? this.#rate;
+        break;
+      case "retry":
+        this.#switch("none");
+        this.#err.write(
+          s.dim(`… retrying in ${(ev.delayMs / 1000).toFixed(1)} s (${oneLine(ev.reason, 120)})\n`),
+        );
+        break;
+      case "done":
+        this.#switch("none");
+        if (ev.stopReason === "round_limit") {
+          this.#err.write(s.red(`stopped after ${ev.rounds} model responses (round limit)\n`));
+        }
+        this.#err.write(s.dim(`${usageLine(ev.usage, this.#rate)}\n`));
+        break;
+      case "message":
+        break;
+    }
+  }
+}
+
+/** One JSON object per line, for programs (`--json`). */
+export class JsonRenderer implements Renderer {
+  #out: Sink;
+  /** Render to `out`. */
+  constructor(out: Sink) {
+    this.#out = out;
+  }
+  #line(obj: unknown) {
+    this.#out.write(JSON.stringify(obj) + "\n");
+  }
+  event(ev: AgentEvent): void {
+    this.#line(ev);
+  }
+  session(id: string, resumed: boolean, model: string): void {
+    this.#line({ type: "session", id, resumed, model });
+  }
+  error(code: string, message: string): void {
+    this.#line({ type: "error", code, message });
+  }
+  notice(text: string): void {
+    this.#line({ type: "notice", text });
+  }
+}
