@@ -201,7 +201,12 @@ export class Agent {
               yield { type: "reasoning_break" } as const;
               break;
             case "retry":
-              yield { type: "retry", attempt: ev.attempt, delayMs: ev.delayMs, reason: ev.error.message } as const;
+              yield {
+                type: "retry",
+                attempt: ev.attempt,
+                delayMs: ev.delayMs,
+                reason: ev.error.message,
+              } as const;
               break;
             case "item_done": {
               const text = messageText([ev.item]);
@@ -210,14 +215,20 @@ export class Agent {
             }
             case "completed":
               if (ev.response.usage) {
-                yield { type: "usage", usage: ev.response.usage, rateLimits: ev.response.rateLimits } as const;
+                yield {
+                  type: "usage",
+                  usage: ev.response.usage,
+                  rateLimits: ev.response.rateLimits,
+                } as const;
               }
               return ev.response;
           }
         }
         throw new CodexError("stream_truncated", "The stream ended without a response.");
       } catch (e) {
-        const err = e instanceof CodexError ? e : new CodexError("network", String(e), { cause: e });
+        const err = e instanceof CodexError
+          ? e
+          : new CodexError("network", String(e), { cause: e });
         if (signal.aborted || !err.retryable || attempt >= policy.maxRetries) throw err;
         const delayMs = backoffDelay(attempt + 1, policy, err.retryAfterMs);
         yield { type: "retry", attempt: attempt + 1, delayMs, reason: err.message } as const;
@@ -231,7 +242,12 @@ export class Agent {
     const o = this.#o;
     const ctx = { workspace: o.workspace, signal, secrets: o.secrets?.() ?? [] };
     for (const c of calls) {
-      yield { type: "tool_start", callId: c.call_id, name: c.name, arguments: c.arguments } as const;
+      yield {
+        type: "tool_start",
+        callId: c.call_id,
+        name: c.name,
+        arguments: c.arguments,
+      } as const;
     }
     const results: ToolResult[] = new Array(calls.length);
     const running = new Map(

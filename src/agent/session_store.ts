@@ -47,7 +47,12 @@ export class Session {
   readonly items: InputItem[];
 
   /** Use {@link SessionStore} to get one. */
-  constructor(id: string, path: string, meta: SessionMeta & { created_at: string }, items: InputItem[]) {
+  constructor(
+    id: string,
+    path: string,
+    meta: SessionMeta & { created_at: string },
+    items: InputItem[],
+  ) {
     this.id = id;
     this.path = path;
     this.meta = meta;
@@ -152,8 +157,9 @@ export class SessionStore {
       } catch {
         throw new SessionError(`${path} is damaged at line ${n + 1}; it cannot be resumed.`);
       }
-      if (rec.type === "session") meta = { model: rec.model, cwd: rec.cwd, created_at: rec.created_at };
-      else if (rec.type === "items") items.push(...rec.items);
+      if (rec.type === "session") {
+        meta = { model: rec.model, cwd: rec.cwd, created_at: rec.created_at };
+      } else if (rec.type === "items") items.push(...rec.items);
     });
     if (!meta) throw new SessionError(`${path} has no session header; it cannot be resumed.`);
     return new Session(id, path, meta, items);

@@ -96,7 +96,10 @@ async function readJson(path: string, loginHint: string): Promise<Record<string,
     const v = JSON.parse(text);
     if (v && typeof v === "object" && !Array.isArray(v)) return v;
   } catch { /* reported below */ }
-  throw new TokenFileError("invalid", `${path} is not a valid token file (not a JSON object). ${loginHint}`);
+  throw new TokenFileError(
+    "invalid",
+    `${path} is not a valid token file (not a JSON object). ${loginHint}`,
+  );
 }
 
 function need(obj: Record<string, unknown>, key: string, path: string, hint: string): string {

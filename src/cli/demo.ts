@@ -71,7 +71,10 @@ export async function main(argv: string[]): Promise<number> {
       const n = count.match(/Output:\n\s*(\d+)/)?.[1] ?? "?";
       const bullets = notes.split("\n").filter(Boolean).map((l) => `- ${l}`).join("\n");
       return reply.items([
-        item.call("write_file", { path: "SUMMARY.md", content: `# ${n} open items\n\n${bullets}\n` }),
+        item.call("write_file", {
+          path: "SUMMARY.md",
+          content: `# ${n} open items\n\n${bullets}\n`,
+        }),
       ]);
     },
     (req) => {

@@ -113,7 +113,9 @@ export class TerminalRenderer implements Renderer {
         break;
       case "tool_start":
         this.#switch("none");
-        this.#out.write(`${s.cyan("▸")} ${s.bold(ev.name)} ${s.dim(describeCall(ev.name, ev.arguments))}\n`);
+        this.#out.write(
+          `${s.cyan("▸")} ${s.bold(ev.name)} ${s.dim(describeCall(ev.name, ev.arguments))}\n`,
+        );
         break;
       case "tool_end":
         this.#out.write(

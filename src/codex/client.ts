@@ -20,7 +20,13 @@ import {
   RESPONSES_PATH,
 } from "./protocol.ts";
 import { parseRateLimits } from "./rate_limits.ts";
-import { buildBody, buildHeaders, type Credentials, type TurnRequest, userAgent } from "./request.ts";
+import {
+  buildBody,
+  buildHeaders,
+  type Credentials,
+  type TurnRequest,
+  userAgent,
+} from "./request.ts";
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from "./retry.ts";
 import { parseServerEvents, type ServerEvent } from "./sse.ts";
 import type { ModelInfo, OutputItem, RateLimitSnapshot, Usage } from "./types.ts";
@@ -213,7 +219,11 @@ export class ResponsesClient {
       ...req,
       instructions: base,
       input: [
-        { type: "message", role: "developer", content: [{ type: "input_text", text: req.instructions }] },
+        {
+          type: "message",
+          role: "developer",
+          content: [{ type: "input_text", text: req.instructions }],
+        },
         ...req.input,
       ],
     };
@@ -289,7 +299,9 @@ function mapEvent(ev: ServerEvent): ResponseEvent | undefined {
     case "response.completed":
       return { type: "completed", response: { items: [], malformedEvents: 0 } };
     case "response.failed":
-      throw errorFromFailure((ev.response as { error?: { code?: string; message?: string } })?.error);
+      throw errorFromFailure(
+        (ev.response as { error?: { code?: string; message?: string } })?.error,
+      );
     case "response.incomplete": {
       const reason = (ev.response as { incomplete_details?: { reason?: string } })
         ?.incomplete_details?.reason ?? "unknown";

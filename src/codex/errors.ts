@@ -110,7 +110,10 @@ export function parseRetryDelay(message: string | undefined): number | undefined
 }
 
 /** Parse a `Retry-After` header (seconds or an HTTP date), in milliseconds. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null,
+  now: number = Date.now(),
+): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -131,7 +134,7 @@ export function errorFromHttp(
   status: number,
   bodyText: string,
   headers: Headers,
-  now = Date.now(),
+  now: number = Date.now(),
 ): CodexError {
   let body: Record<string, unknown> = {};
   try {
@@ -162,9 +165,7 @@ export function errorFromHttp(
       const plan = typeof error.plan_type === "string" ? error.plan_type : undefined;
       return new CodexError(
         "usage_limit",
-        `You have reached your ChatGPT${
-          plan ? ` ${plan}` : ""
-        } plan's Codex usage limit.${
+        `You have reached your ChatGPT${plan ? ` ${plan}` : ""} plan's Codex usage limit.${
           describeReset(resetsAt, now)
         } Wait for the reset, or upgrade the plan.`,
         { ...base, resetsAt, planType: plan },
@@ -195,7 +196,9 @@ export function errorFromHttp(
 }
 
 /** Map a `response.failed` / `error` event's error object to a typed error. */
-export function errorFromFailure(error: { code?: string; message?: string } | undefined) {
+export function errorFromFailure(
+  error: { code?: string; message?: string } | undefined,
+): CodexError {
   const code = error?.code ?? "";
   const message = error?.message ?? "the response failed";
   const opts = { serverCode: code || undefined, cause: error };

@@ -418,7 +418,8 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     url,
     baseUrl: `${url}${BACKEND_PREFIX}`,
     requests,
-    responsesRequests: () => requests.filter((r) => r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}`),
+    responsesRequests: () =>
+      requests.filter((r) => r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}`),
     enqueue: (...steps) => void queue.push(...steps),
     pending: () => queue.length,
     issueTokens,

@@ -92,7 +92,9 @@ function checkInput(input: Item[], ctx: CheckContext): string | undefined {
       }
       case "function_call_output": {
         const id = String(it.call_id ?? "");
-        if (!calls.has(id)) return `No tool call found for function call output with call_id ${id}.`;
+        if (!calls.has(id)) {
+          return `No tool call found for function call output with call_id ${id}.`;
+        }
         if (answered.has(id)) return `Duplicate function call output for call_id ${id}.`;
         if (typeof it.output !== "string") {
           return `Invalid type for 'input[${i}].output': expected a string.`;

@@ -211,7 +211,9 @@ export function frameEvents(events: Event[], step: ResponseStep): string {
   const nl = step.crlf ? "\r\n" : "\n";
   let out = step.crlf ? `: keep-alive${nl}${nl}` : "";
   events.forEach((ev, i) => {
-    if (step.malformedLine && i === 2) out += `event: response.output_text.delta${nl}data: {not json${nl}${nl}`;
+    if (step.malformedLine && i === 2) {
+      out += `event: response.output_text.delta${nl}data: {not json${nl}${nl}`;
+    }
     out += `event: ${ev.type}${nl}data: ${JSON.stringify(ev)}${nl}${nl}`;
     if (step.crlf && i % 3 === 0) out += `: ping${nl}`;
   });

@@ -35,7 +35,11 @@ export interface FakeIdentity {
  * console.log(jwt.split(".").length); // 3
  * ```
  */
-export function mintJwt(who: FakeIdentity, exp: number, extra: Record<string, unknown> = {}) {
+export function mintJwt(
+  who: FakeIdentity,
+  exp: number,
+  extra: Record<string, unknown> = {},
+): string {
   const header = { alg: "RS256", typ: "JWT", kid: "fake" };
   const payload = {
     iss: "https://auth.openai.com",

@@ -68,7 +68,10 @@ export interface HttpStep {
 }
 
 /** One scripted answer, or a function that makes one from the request. */
-export type FakeStep = ResponseStep | HttpStep | ((req: RecordedRequest) => ResponseStep | HttpStep);
+export type FakeStep =
+  | ResponseStep
+  | HttpStep
+  | ((req: RecordedRequest) => ResponseStep | HttpStep);
 
 /** Output items. */
 export const item = {
@@ -113,10 +116,14 @@ export const reply = {
 /** Faults the real backend shows. */
 export const fault = {
   /** Any HTTP error with a JSON body. */
-  http: (status: number, body: unknown = { detail: `HTTP ${status}` }, headers?: Record<
-    string,
-    string
-  >): HttpStep => ({ kind: "http", status, body, headers }),
+  http: (
+    status: number,
+    body: unknown = { detail: `HTTP ${status}` },
+    headers?: Record<
+      string,
+      string
+    >,
+  ): HttpStep => ({ kind: "http", status, body, headers }),
   /** 429 `usage_limit_reached` with `resets_at` (or the older `resets_in_seconds`). */
   usageLimit: (
     opts: { resetsAt?: number; resetsInSeconds?: number; planType?: string } = {},

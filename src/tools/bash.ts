@@ -41,7 +41,8 @@ export const bashTool: Tool = {
       command: { type: "string", description: "The command line, run with `bash -c`." },
       timeout_ms: {
         type: "number",
-        description: `Time limit in ms (default ${BASH_DEFAULT_TIMEOUT_MS}, max ${BASH_MAX_TIMEOUT_MS}).`,
+        description:
+          `Time limit in ms (default ${BASH_DEFAULT_TIMEOUT_MS}, max ${BASH_MAX_TIMEOUT_MS}).`,
       },
       workdir: {
         type: "string",

@@ -13,7 +13,12 @@ import { type Tool, type ToolContext, ToolError, type ToolResult } from "./tool.
 import { writeFileTool } from "./write_file.ts";
 
 /** The terminal agent's tools. */
-export const DEFAULT_TOOLS: readonly Tool[] = [bashTool, readFileTool, writeFileTool, listFilesTool];
+export const DEFAULT_TOOLS: readonly Tool[] = [
+  bashTool,
+  readFileTool,
+  writeFileTool,
+  listFilesTool,
+];
 
 /**
  * Tools by name.

@@ -1,0 +1,99 @@
+/**
+ * codex-provider: use a ChatGPT Plus/Pro subscription as an LLM backend through the Codex
+ * CLI's OAuth, the ChatGPT backend's Codex Responses API (SSE), and a tool-using agent loop.
+ *
+ * Layers, bottom up: `auth` (tokens and claims), `codex` (the Responses client: requests,
+ * SSE events, typed errors, retries, rate limits, model catalog), `tools` (bash, read_file,
+ * write_file, list_files behind a workspace guard), `agent` (the turn loop and sessions).
+ * The fake backend for tests lives in `@x/codex-provider/testing`.
+ *
+ * @example
+ * ```ts ignore
+ * import {
+ *   Agent, DEFAULT_TOOLS, fileCredentials, findTokenSource, ResponsesClient,
+ *   SessionStore, ToolSet, Workspace,
+ * } from "@x/codex-provider";
+ *
+ * const client = new ResponsesClient({ credentials: fileCredentials(await findTokenSource()) });
+ * const workspace = await Workspace.open(".");
+ * const session = await new SessionStore("./sessions").create();
+ * const agent = new Agent({
+ *   client, model: "gpt-5.1-codex", instructions: "You are a helpful coding agent.",
+ *   tools: new ToolSet(DEFAULT_TOOLS), workspace, session,
+ * });
+ * for await (const ev of agent.run("What is in this folder?")) {
+ *   if (ev.type === "text_delta") console.log(ev.delta);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export * from "./src/codex/types.ts";
+export * from "./src/codex/errors.ts";
+export { type ParseOptions, parseServerEvents, type ServerEvent } from "./src/codex/sse.ts";
+export { parseRateLimits } from "./src/codex/rate_limits.ts";
+export { chooseModel, FALLBACK_MODELS, isEffort, type ModelChoice } from "./src/codex/models.ts";
+export {
+  buildBody,
+  buildHeaders,
+  type Credentials,
+  toReplayItem,
+  type TurnRequest,
+} from "./src/codex/request.ts";
+export {
+  baseUrlFromEnv,
+  type CompletedResponse,
+  type CredentialsProvider,
+  type ResponseEvent,
+  ResponsesClient,
+  type ResponsesClientOptions,
+} from "./src/codex/client.ts";
+export { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./src/codex/retry.ts";
+export { DEFAULT_BASE_URL, DEFAULT_MODEL } from "./src/codex/protocol.ts";
+
+export { readClaims, type TokenClaims } from "./src/auth/jwt.ts";
+export {
+  describeTokens,
+  readCodexAuthFile,
+  readTokenFile,
+  type StoredTokens,
+  toCodexAuthJson,
+  TokenFileError,
+  writeTokenFile,
+} from "./src/auth/token_file.ts";
+export {
+  fileCredentials,
+  findTokenSource,
+  readTokens,
+  type TokenSource,
+} from "./src/auth/credentials.ts";
+
+export { writeFileAtomic } from "./src/fs/atomic_write.ts";
+
+export { type Tool, type ToolContext, ToolError, type ToolResult } from "./src/tools/tool.ts";
+export { Workspace } from "./src/tools/workspace.ts";
+export { scrubEnv } from "./src/tools/env.ts";
+export { bashTool } from "./src/tools/bash.ts";
+export { readFileTool } from "./src/tools/read_file.ts";
+export { writeFileTool } from "./src/tools/write_file.ts";
+export { listFilesTool } from "./src/tools/list_files.ts";
+export { DEFAULT_TOOLS, ToolSet } from "./src/tools/tool_set.ts";
+
+export {
+  Agent,
+  type AgentEvent,
+  type AgentOptions,
+  messageText,
+  type ModelStream,
+  userMessage,
+} from "./src/agent/agent.ts";
+export {
+  Session,
+  SessionError,
+  type SessionMeta,
+  type SessionRecord,
+  SessionStore,
+} from "./src/agent/session_store.ts";
+export { codingInstructions } from "./src/agent/instructions.ts";
+export { sandboxFlags, type SandboxNeeds } from "./src/cli/sandbox.ts";
