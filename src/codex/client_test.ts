@@ -222,7 +222,7 @@ test("client: stream failures are typed (failed, incomplete, cut, reset, stall, 
 });
 
 test("client: 'Instructions are not valid' falls back once to the catalog's prompt, and stays there", async () => {
-  const { fake, client } = await setup({ officialInstructionsOnly: true });
+  const { fake, client } = await setup({ instructions: "official" });
   try {
     fake.enqueue(reply.text("one"), reply.text("two"));
     assert.equal((await drain(client.stream(request()))).at(-1)!.type, "completed");

@@ -13,10 +13,12 @@ import { CLIENT_ID, TOKEN_PATH } from "../auth/protocol.ts";
 import { FALLBACK_MODELS } from "../codex/models.ts";
 import { HEADER, MODELS_PATH, RESPONSES_PATH } from "../codex/protocol.ts";
 import type { ModelInfo, Usage } from "../codex/types.ts";
-import { checkBody } from "./fake_checks.ts";
+import { checkBody, type InstructionsRule } from "./fake_checks.ts";
 import { frameEvents, renderEvents } from "./fake_sse.ts";
 import { type FakeIdentity, mintJwt } from "./jwt.ts";
 import type { FakeStep, HttpStep, ResponseStep } from "./script.ts";
+
+export type { InstructionsRule } from "./fake_checks.ts";
 
 /** The backend's path prefix on chatgpt.com. */
 export const BACKEND_PREFIX = "/backend-api/codex";
@@ -24,15 +26,42 @@ export const BACKEND_PREFIX = "/backend-api/codex";
 /** The official prompt the fake's catalog gives every model. */
 export const FAKE_BASE_INSTRUCTIONS = "You are Codex, a coding agent (fake catalog prompt).";
 
-/** The fake's default catalog: PROTOCOL.md §4 with the live catalog's fields. */
+const EFFORT_TEXT: Record<string, string> = {
+  none: "No reasoning",
+  minimal: "Fastest responses",
+  low: "Fast responses with lighter reasoning",
+  medium: "Balances speed and reasoning depth",
+  high: "Greater reasoning depth for complex problems",
+  xhigh: "Extra high reasoning depth",
+};
+
+/**
+ * The fake's default catalog: PROTOCOL.md §4's models in the live `/models` shape (every
+ * field the Codex CLI requires when it decodes the catalog).
+ */
 export const FAKE_MODELS: readonly ModelInfo[] = FALLBACK_MODELS.map((m, i) => ({
   ...m,
   display_name: m.slug,
-  context_window: 272_000,
-  base_instructions: FAKE_BASE_INSTRUCTIONS,
+  description: `${m.slug} (fake catalog)`,
+  supported_reasoning_levels: (m.supported_reasoning_levels ?? []).map(({ effort }) => ({
+    effort,
+    description: EFFORT_TEXT[effort],
+  })),
+  shell_type: "shell_command",
   visibility: "list",
+  supported_in_api: true,
   priority: i,
+  upgrade: null,
+  base_instructions: FAKE_BASE_INSTRUCTIONS,
+  supports_reasoning_summaries: true,
+  support_verbosity: m.support_verbosity ?? false,
+  default_verbosity: m.default_verbosity ?? null,
+  apply_patch_tool_type: null,
   truncation_policy: { mode: "tokens", limit: 10_000 },
+  supports_parallel_tool_calls: m.supports_parallel_tool_calls ?? true,
+  context_window: 272_000,
+  experimental_supported_tools: [],
+  input_modalities: ["text", "image"],
 }));
 
 /** A request the fake received. */
@@ -77,8 +106,8 @@ export interface FakeBackendOptions {
   models?: readonly ModelInfo[];
   /** Answer `/models` with 404 (the CLI then uses built-in metadata). */
   noCatalog?: boolean;
-  /** 2025 behaviour: only the catalog's `base_instructions` are valid instructions. */
-  officialInstructionsOnly?: boolean;
+  /** What `instructions` must be; default `required` (see {@link InstructionsRule}). */
+  instructions?: InstructionsRule;
   /** Reject replayed item ids ("Item with id … not found"). */
   rejectItemIds?: boolean;
   /** Lifetime of issued access tokens; default 3600 s. */
@@ -307,7 +336,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     const detail = checkBody(rec.body, {
       models,
       issuedEncrypted,
-      officialInstructionsOnly: options.officialInstructionsOnly ?? false,
+      instructions: options.instructions ?? "required",
       rejectItemIds: options.rejectItemIds ?? false,
     });
     if (detail) return json(res, 400, { detail });

@@ -199,7 +199,7 @@ test("fake rejects an effort the model does not support", () =>
 
 test("fake (2025 mode) rejects instructions that are not the catalog's", () =>
   withFake((fake, t) => expectRejected(fake, t, validBody(), 400, /Instructions are not valid/), {
-    officialInstructionsOnly: true,
+    instructions: "official",
   }));
 
 test("fake (strict ids mode) rejects replayed item ids", () =>
@@ -265,3 +265,11 @@ test("fake: /models needs auth and client_version; refresh tokens rotate and are
     await form.body?.cancel();
     assert.equal(fake.refreshCount, 2);
   }));
+
+test("fake (0.169 CLI mode) accepts a request without instructions", () =>
+  withFake(async (fake, t) => {
+    fake.enqueue(reply.text("ok"));
+    const res = await post(fake, t, validBody({ instructions: undefined }));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }, { instructions: "optional" }));

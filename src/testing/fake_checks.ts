@@ -18,11 +18,19 @@ export interface CheckContext {
   models: readonly ModelInfo[];
   /** Encrypted reasoning the fake has issued. */
   issuedEncrypted: ReadonlySet<string>;
-  /** 2025 behaviour: instructions must be the model's `base_instructions`. */
-  officialInstructionsOnly: boolean;
+  /** What `instructions` must be (see {@link InstructionsRule}). */
+  instructions: InstructionsRule;
   /** Reject replayed item ids (what peers strip to avoid "Item with id … not found"). */
   rejectItemIds: boolean;
 }
+
+/**
+ * What the backend demands of `instructions`; the sources disagree, so the fake does all:
+ * `required` (PROTOCOL.md: missing or empty is "Instructions are required"), `official`
+ * (2025: only the catalog's `base_instructions`), `optional` (the captured 0.169 CLI sends
+ * none and puts its prompt in developer messages).
+ */
+export type InstructionsRule = "required" | "official" | "optional";
 
 type Body = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -39,10 +47,14 @@ export function checkBody(body: Body, ctx: CheckContext): string | undefined {
   if (!model) {
     return `The '${body.model}' model is not supported when using Codex with a ChatGPT account.`;
   }
-  if (typeof body.instructions !== "string" || body.instructions.trim() === "") {
+  const instructions = body.instructions;
+  if (instructions !== undefined && typeof instructions !== "string") {
+    return "Invalid type for 'instructions': expected a string.";
+  }
+  if (ctx.instructions !== "optional" && (!instructions || instructions.trim() === "")) {
     return INSTRUCTIONS_REQUIRED;
   }
-  if (ctx.officialInstructionsOnly && body.instructions !== model.base_instructions) {
+  if (ctx.instructions === "official" && instructions !== model.base_instructions) {
     return INSTRUCTIONS_NOT_VALID;
   }
   const effort = (body.reasoning as { effort?: string } | undefined)?.effort;

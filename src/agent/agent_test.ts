@@ -1,0 +1,244 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ResponsesClient } from "../codex/client.ts";
+import { CodexError } from "../codex/errors.ts";
+import type { InputItem } from "../codex/types.ts";
+import { type FakeBackend, fault, item, reply, startFakeBackend } from "../testing/mod.ts";
+import { defineTool, type Tool } from "../tools/tool.ts";
+import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
+import { Workspace } from "../tools/workspace.ts";
+import { Agent, type AgentEvent } from "./agent.ts";
+import { SessionStore } from "./session_store.ts";
+
+const FAST = { maxRetries: 3, baseDelayMs: 1, jitter: 0 };
+
+interface Rig {
+  fake: FakeBackend;
+  store: SessionStore;
+  dir: string;
+  make(opts?: { tools?: Tool[]; sessionId?: string; maxRounds?: number }): Promise<Agent>;
+}
+
+async function withRig(fn: (rig: Rig) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), "cp-agent-"));
+  const fake = await startFakeBackend();
+  const t = fake.issueTokens();
+  const client = new ResponsesClient({
+    baseUrl: fake.baseUrl,
+    retry: FAST,
+    idleTimeoutMs: 500,
+    credentials: () => Promise.resolve({ accessToken: t.access_token, accountId: t.account_id }),
+  });
+  const store = new SessionStore(join(dir, "sessions"));
+  const workspace = await Workspace.open(dir);
+  try {
+    await fn({
+      fake,
+      store,
+      dir,
+      make: async (o = {}) =>
+        new Agent({
+          client,
+          model: "gpt-5.1-codex",
+          instructions: "Test agent.",
+          tools: new ToolSet([...DEFAULT_TOOLS, ...(o.tools ?? [])]),
+          workspace,
+          session: o.sessionId ? await store.open(o.sessionId) : await store.create(),
+          retry: FAST,
+          maxRounds: o.maxRounds,
+          secrets: () => [t.access_token],
+        }),
+    });
+  } finally {
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function run(agent: Agent, prompt: string, signal?: AbortSignal): Promise<AgentEvent[]> {
+  const evs: AgentEvent[] = [];
+  for await (const ev of agent.run(prompt, { signal })) evs.push(ev);
+  return evs;
+}
+
+function inputOf(fake: FakeBackend, n: number): InputItem[] {
+  return fake.responsesRequests()[n].body!.input as InputItem[];
+}
+
+/** Two calls of this tool only finish when both have started: proves they run at once. */
+function barrierTool(): Tool {
+  let arrived = 0;
+  let release!: () => void;
+  const all = new Promise<void>((r) => (release = r));
+  return {
+    definition: defineTool("barrier", "waits for its twin", { tag: { type: "string" } }, []),
+    async run(args) {
+      if (++arrived === 2) release();
+      const timeout = new Promise<never>((_, rej) =>
+        setTimeout(() => rej(new Error("the other call never started: calls ran one by one")), 5000)
+      );
+      await Promise.race([all, timeout]);
+      // The first call finishes last, to check outputs keep call order.
+      if (args.tag === "first") await new Promise((r) => setTimeout(r, 30));
+      return { ok: true, output: `done ${args.tag}`, summary: "ok" };
+    },
+  };
+}
+
+test("agent: text answer ends the turn, committed to the session", () =>
+  withRig(async ({ fake, make, store }) => {
+    fake.enqueue(reply.text("Hello!"));
+    const agent = await make();
+    const evs = await run(agent, "hi");
+    const done = evs.at(-1)!;
+    assert.equal(done.type, "done");
+    if (done.type !== "done") return;
+    assert.equal(done.text, "Hello!");
+    assert.equal(done.stopReason, "answered");
+    assert.ok(done.usage.input_tokens > 0);
+    const saved = await store.open(agent.sessionId);
+    assert.deepEqual(saved.items.map((i) => i.type), ["message", "message"]);
+  }));
+
+test("agent: parallel calls run concurrently; outputs come back in call order; reasoning is replayed", () =>
+  withRig(async ({ fake, make }) => {
+    fake.enqueue(
+      reply.items([
+        item.reasoning("two at once"),
+        item.call("barrier", { tag: "first" }, "call_a"),
+        item.call("barrier", { tag: "second" }, "call_b"),
+      ]),
+      reply.text("both done"),
+    );
+    const evs = await run(await make({ tools: [barrierTool()] }), "go");
+    const ends = evs.filter((e) => e.type === "tool_end").map((e) =>
+      e.type === "tool_end" && e.callId
+    );
+    assert.deepEqual(ends, ["call_b", "call_a"], "reported as they finish");
+    const second = inputOf(fake, 1);
+    assert.deepEqual(second.map((i) => i.type), [
+      "message",
+      "reasoning",
+      "function_call",
+      "function_call",
+      "function_call_output",
+      "function_call_output",
+    ]);
+    const outs = second.filter((i) => i.type === "function_call_output");
+    assert.deepEqual(outs.map((o) => o.type === "function_call_output" && o.output), [
+      "done first",
+      "done second",
+    ]);
+    const rs = second[1];
+    assert.ok(rs.type === "reasoning" && rs.encrypted_content?.startsWith("enc_"));
+    assert.ok(second.every((i) => !("id" in i)), "ids are stripped before replay");
+    assert.equal(fake.responsesRequests()[1].status, 200, "the strict fake accepted the replay");
+  }));
+
+test("agent: real tools in the workspace; a refusal goes back to the model and the loop goes on", () =>
+  withRig(async ({ fake, make, dir }) => {
+    await writeFile(join(dir, "hello.txt"), "hi there\n");
+    fake.enqueue(
+      reply.items([
+        item.call("read_file", { path: "hello.txt" }),
+        item.call("read_file", { path: "/etc/passwd" }),
+      ]),
+      reply.items([item.call("no_such_tool", {})]),
+      reply.text("ok"),
+    );
+    const evs = await run(await make(), "read");
+    assert.equal(evs.at(-1)!.type, "done");
+    const outs = inputOf(fake, 1).filter((i) => i.type === "function_call_output");
+    assert.deepEqual(
+      outs.map((o) => o.type === "function_call_output" && o.output.split("\n")[0]),
+      [
+        "hi there",
+        `Error: Access denied: /etc/passwd is outside the workspace (${dir}). Use a path inside it.`,
+      ],
+    );
+    const third = inputOf(fake, 2).filter((i) => i.type === "function_call_output").at(-1);
+    assert.match(
+      third?.type === "function_call_output" ? third.output : "",
+      /Unknown tool 'no_such_tool'/,
+    );
+  }));
+
+test("agent: a resumed session sends the earlier turns (context kept across messages)", () =>
+  withRig(async ({ fake, make }) => {
+    fake.enqueue(
+      reply.items([item.reasoning("r"), item.text("My name is Codex.")]),
+      reply.text("You asked my name."),
+    );
+    const first = await make();
+    await run(first, "What is your name?");
+    const resumed = await make({ sessionId: first.sessionId });
+    await run(resumed, "What did I ask?");
+    const input = inputOf(fake, 1);
+    const texts = input.flatMap((i) => (i.type === "message" ? [i.content[0].text] : []));
+    assert.deepEqual(texts, ["What is your name?", "My name is Codex.", "What did I ask?"]);
+    assert.equal(input[1].type, "reasoning");
+    assert.equal(fake.responsesRequests()[1].body!.prompt_cache_key, first.sessionId);
+  }));
+
+test("agent: a stream cut mid-round is retried; history has the round once", () =>
+  withRig(async ({ fake, make, store }) => {
+    fake.enqueue(
+      fault.cut([item.text("partial")]),
+      fault.failed("server_is_overloaded"),
+      reply.text("whole"),
+    );
+    const agent = await make();
+    const evs = await run(agent, "hi");
+    assert.equal(evs.filter((e) => e.type === "retry").length, 2);
+    const saved = await store.open(agent.sessionId);
+    assert.equal(saved.items.length, 2);
+    assert.equal(saved.items[1].type === "message" && saved.items[1].content[0].text, "whole");
+  }));
+
+test("agent: a fatal error ends the turn and commits nothing", () =>
+  withRig(async ({ fake, make, store }) => {
+    fake.enqueue(fault.usageLimit());
+    const agent = await make();
+    await assert.rejects(
+      run(agent, "hi"),
+      (e) => e instanceof CodexError && e.code === "usage_limit",
+    );
+    assert.equal((await store.open(agent.sessionId)).items.length, 0);
+  }));
+
+test("agent: cancelling during a tool kills it and leaves the round uncommitted", () =>
+  withRig(async ({ fake, make, store }) => {
+    fake.enqueue(reply.items([item.call("bash", { command: "sleep 30" })]));
+    const agent = await make();
+    const ctl = new AbortController();
+    const evs: AgentEvent[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const ev of agent.run("wait", { signal: ctl.signal })) {
+          evs.push(ev);
+          if (ev.type === "tool_start") setTimeout(() => ctl.abort(), 50);
+        }
+      })(),
+      (e) => e instanceof CodexError && e.code === "aborted",
+    );
+    assert.equal((await store.open(agent.sessionId)).items.length, 0);
+  }));
+
+test("agent: the round limit stops a model that never stops calling tools", () =>
+  withRig(async ({ fake, make, store }) => {
+    for (let i = 0; i < 3; i++) fake.enqueue(reply.items([item.call("list_files", {})]));
+    const agent = await make({ maxRounds: 3 });
+    const done = (await run(agent, "loop")).at(-1)!;
+    assert.ok(done.type === "done" && done.stopReason === "round_limit" && done.rounds === 3);
+    // Every call is answered, so the next turn's request is valid.
+    fake.enqueue(reply.text("ok"));
+    const next = (await run(agent, "stop")).at(-1)!;
+    assert.equal(next.type, "done");
+    assert.equal(
+      (await store.open(agent.sessionId)).items.filter((i) => i.type === "function_call").length,
+      3,
+    );
+  }));

@@ -1,0 +1,119 @@
+// The fake backend is faithful enough for the real Codex CLI: `codex exec` completes a turn
+// with a tool call against it, and `codex login status` reads an auth.json we wrote.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { describeTokens, toCodexAuthJson } from "../src/auth/token_file.ts";
+import type { InputItem } from "../src/codex/types.ts";
+import { item, reply, startFakeBackend } from "../src/testing/mod.ts";
+import { codexCliBin } from "./_codex_cli.ts";
+
+function run(bin: string, args: string[], env: Record<string, string>, cwd: string) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(bin, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test("codex CLI 0.169 completes `codex exec` with a tool call against the fake", async () => {
+  const bin = codexCliBin();
+  // The 0.169 CLI sends no `instructions` (its prompt travels as developer messages; see
+  // tests/fixtures/codex-cli-request.json), so the fake runs with that rule here.
+  const fake = await startFakeBackend({ instructions: "optional" });
+  const home = await mkdtemp(join(tmpdir(), "cp-codex-home-"));
+  const work = await mkdtemp(join(tmpdir(), "cp-codex-work-"));
+  try {
+    const tokens = describeTokens(fake.issueTokens({ accountId: "acct-123" }));
+    await writeFile(join(home, "auth.json"), JSON.stringify(toCodexAuthJson(tokens)), {
+      mode: 0o600,
+    });
+    await writeFile(
+      join(home, "config.toml"),
+      [
+        `model = "gpt-5.1-codex"`,
+        `model_provider = "fake"`,
+        `[model_providers.fake]`,
+        `name = "fake"`,
+        `base_url = "${fake.baseUrl}"`,
+        `wire_api = "responses"`,
+        `requires_openai_auth = true`,
+      ].join("\n") + "\n",
+    );
+    fake.enqueue(
+      reply.items([
+        item.reasoning("thinking 1"),
+        item.call("exec_command", { cmd: "echo hi-from-tool" }),
+      ]),
+      reply.text("all done"),
+    );
+    const r = await run(
+      bin,
+      [
+        "exec",
+        "--json",
+        "--skip-git-repo-check",
+        "--disable",
+        "apps",
+        "-c",
+        "analytics.enabled=false",
+        "run echo",
+      ],
+      { CODEX_HOME: home },
+      work,
+    );
+    assert.equal(r.code, 0, `codex exec failed:\n${r.stdout}\n${r.stderr}`);
+    const events = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const message = events.find((e) => e.item?.type === "agent_message");
+    assert.equal(message?.item.text, "all done");
+    const exec = events.find((e) =>
+      e.type === "item.completed" && e.item?.type === "command_execution"
+    );
+    assert.match(exec?.item.aggregated_output ?? "", /hi-from-tool/);
+
+    const posts = fake.responsesRequests();
+    assert.deepEqual(posts.map((p) => p.status), [200, 200]);
+    assert.equal(posts[0].headers["chatgpt-account-id"], "acct-123");
+    const second = posts[1].body!.input as InputItem[];
+    const rs = second.find((i) => i.type === "reasoning");
+    const call = second.find((i) => i.type === "function_call");
+    const out = second.find((i) => i.type === "function_call_output");
+    assert.ok(rs?.type === "reasoning" && rs.encrypted_content?.startsWith("enc_"));
+    assert.ok(call?.type === "function_call" && out?.type === "function_call_output");
+    assert.equal(out.call_id, call.call_id);
+    assert.match(out.output, /hi-from-tool/);
+  } finally {
+    await fake.close();
+    await rm(home, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  }
+});
+
+test("codex CLI reads an auth.json written in its format by us (`codex login status`)", async () => {
+  const bin = codexCliBin();
+  const fake = await startFakeBackend();
+  const home = await mkdtemp(join(tmpdir(), "cp-codex-home-"));
+  try {
+    const tokens = describeTokens(fake.issueTokens());
+    await writeFile(join(home, "auth.json"), JSON.stringify(toCodexAuthJson(tokens)), {
+      mode: 0o600,
+    });
+    const r = await run(bin, ["login", "status"], { CODEX_HOME: home }, home);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout + r.stderr, /Logged in using ChatGPT/);
+  } finally {
+    await fake.close();
+    await rm(home, { recursive: true, force: true });
+  }
+});
