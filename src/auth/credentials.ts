@@ -6,7 +6,7 @@
  * @module
  */
 
-import { access } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import type { CredentialsProvider } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
 import { codexAuthFile, currentEnv, defaultTokenFile } from "../paths.ts";
@@ -30,7 +30,8 @@ export interface TokenSource {
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await access(path);
+    // stat, not access: Deno's access() needs --allow-sys=uid to compare mode bits.
+    await stat(path);
     return true;
   } catch {
     return false;

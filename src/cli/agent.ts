@@ -161,6 +161,12 @@ async function relaunchSandboxed(argv: string[], o: Options): Promise<number | u
   return code;
 }
 
+/** Under Deno, whether writes are confined (not granted everywhere). */
+function isSandboxed(): boolean {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  return !!deno && deno.permissions.querySync({ name: "write" }).state !== "granted";
+}
+
 function exitCodeFor(e: unknown): number {
   if (e instanceof UsageError || e instanceof SessionError) return EXIT.usage;
   if (e instanceof TokenFileError) return EXIT.auth;
@@ -182,8 +188,12 @@ function codeOf(e: unknown): string {
   return "internal";
 }
 
-async function runTurn(agent: Agent, prompt: string, ui: Renderer): Promise<number> {
-  const ctl = new AbortController();
+async function runTurn(
+  agent: Agent,
+  prompt: string,
+  ui: Renderer,
+  ctl: AbortController = new AbortController(),
+): Promise<number> {
   const onSigint = () => ctl.abort();
   process.on("SIGINT", onSigint);
   try {
@@ -197,25 +207,35 @@ async function runTurn(agent: Agent, prompt: string, ui: Renderer): Promise<numb
   }
 }
 
+/** Read tasks line by line (buffered, so type-ahead and piped input are kept). */
 async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<number> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const prompt = color ? "\x1b[1m›\x1b[22m " : "› ";
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stderr,
+    terminal: process.stdin.isTTY === true,
+  });
+  let running: AbortController | undefined;
+  let inputEnded = false; // lines already read stay buffered after end of input
+  rl.on("close", () => (inputEnded = true));
+  // On a terminal, readline turns Ctrl-C into this event: stop the task, or leave when idle.
+  rl.on("SIGINT", () => (running ? running.abort() : rl.close()));
+  rl.setPrompt(color ? "\x1b[1m›\x1b[22m " : "› ");
   process.stderr.write("Type a task. /exit or Ctrl-D leaves; Ctrl-C stops a running task.\n");
   let last: number = EXIT.ok;
+  const lines = rl[Symbol.asyncIterator]();
   while (true) {
-    let line: string;
-    try {
-      line = (await rl.question(prompt)).trim();
-    } catch {
-      break; // Ctrl-D / closed input
-    }
+    if (!inputEnded) rl.prompt();
+    const next = await lines.next();
+    if (next.done) break;
+    const line = String(next.value).trim();
     if (line === "/exit" || line === "/quit") break;
     if (!line) continue;
-    rl.pause();
-    last = await runTurn(agent, line, ui);
-    rl.resume();
+    running = new AbortController();
+    last = await runTurn(agent, line, ui, running);
+    running = undefined;
   }
   rl.close();
+  process.stderr.write("\n");
   return last === EXIT.cancelled ? EXIT.ok : last;
 }
 
@@ -276,7 +296,13 @@ export async function main(argv: string[]): Promise<number> {
       secrets: () => secrets,
       maxRounds: o.maxRounds,
     });
-    ui.session(session.id, !!resumeId, o.model);
+    ui.session({
+      id: session.id,
+      resumed: !!resumeId,
+      model: o.model,
+      cwd: workspace.root,
+      sandboxed: isSandboxed(),
+    });
     return o.prompt ? await runTurn(agent, o.prompt, ui) : await interactive(agent, ui, color);
   } catch (e) {
     ui.error(codeOf(e), (e as Error).message);
@@ -284,4 +310,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) process.exit(await main(process.argv.slice(2)));
+/** Last resort: whatever escaped is one clear line, never a stack trace. */
+export function exitOnUncaught(): void {
+  const fail = (e: unknown) => {
+    process.stderr.write(
+      `error (internal): ${(e as Error)?.message ?? e}\nThis is a bug; please report it.\n`,
+    );
+    process.exit(EXIT.failed);
+  };
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+}
+
+if (import.meta.main) {
+  exitOnUncaught();
+  process.exit(await main(process.argv.slice(2)));
+}

@@ -14,12 +14,26 @@ export interface Sink {
   write(text: string): void;
 }
 
+/** What the agent says when a session starts. */
+export interface SessionInfo {
+  /** Session id (for --resume). */
+  id: string;
+  /** Whether it continues a saved session. */
+  resumed: boolean;
+  /** Model in use. */
+  model: string;
+  /** The workspace. */
+  cwd: string;
+  /** Whether Deno's permission flags confine this process (see sandbox.ts). */
+  sandboxed: boolean;
+}
+
 /** Shows events. */
 export interface Renderer {
   /** Show one event. */
   event(ev: AgentEvent): void;
   /** Show a session's start. */
-  session(id: string, resumed: boolean, model: string): void;
+  session(info: SessionInfo): void;
   /** Show an error. */
   error(code: string, message: string): void;
   /** Show a notice (for example an effort that was clamped). */
@@ -84,8 +98,13 @@ export class TerminalRenderer implements Renderer {
     this.#mode = mode;
   }
 
-  session(id: string, resumed: boolean, model: string): void {
-    this.#err.write(this.#s.dim(`${resumed ? "resumed" : "session"} ${id} · ${model}\n`));
+  session(i: SessionInfo): void {
+    const sandbox = i.sandboxed ? "sandboxed" : "not sandboxed";
+    this.#err.write(
+      this.#s.dim(
+        `${i.resumed ? "resumed" : "session"} ${i.id} · ${i.model} · ${i.cwd} · ${sandbox}\n`,
+      ),
+    );
   }
 
   notice(text: string): void {
@@ -157,8 +176,8 @@ export class JsonRenderer implements Renderer {
   event(ev: AgentEvent): void {
     this.#line(ev);
   }
-  session(id: string, resumed: boolean, model: string): void {
-    this.#line({ type: "session", id, resumed, model });
+  session(i: SessionInfo): void {
+    this.#line({ type: "session", ...i });
   }
   error(code: string, message: string): void {
     this.#line({ type: "error", code, message });

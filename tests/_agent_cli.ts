@@ -1,0 +1,88 @@
+// Runs the terminal agent exactly as `deno task agent` does (the task's own command line,
+// read from deno.json), against a fake backend, in a temporary home and workspace.
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import denoJson from "../deno.json" with { type: "json" };
+import { describeTokens, writeTokenFile } from "../src/auth/token_file.ts";
+import { type FakeBackend, type FakeTokenSet, startFakeBackend } from "../src/testing/mod.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON lines (with --json). */
+  events: Record<string, unknown>[];
+}
+
+export interface CliRig {
+  fake: FakeBackend;
+  tokens: FakeTokenSet;
+  home: string;
+  workspace: string;
+  tokenFile: string;
+  run(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<RunResult>;
+}
+
+/** The `agent` task's command, with `deno` as this Deno. */
+export function agentCommand(): [string, string[]] {
+  const [, ...rest] = denoJson.tasks.agent.command.split(" ");
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
+  return [deno, rest];
+}
+
+export async function withCli(fn: (rig: CliRig) => Promise<void>, login = true): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), "cp-cli-"));
+  const home = join(root, "home");
+  const workspace = join(root, "workspace");
+  await mkdir(workspace, { recursive: true });
+  const fake = await startFakeBackend();
+  const tokens = fake.issueTokens({ email: "me@example.com", planType: "pro" });
+  const tokenFile = join(home, "tokens.json");
+  if (login) await writeTokenFile(tokenFile, describeTokens(tokens, { issuer: fake.url }));
+  const env = {
+    ...process.env,
+    CODEX_BASE_URL: fake.baseUrl,
+    CODEX_AUTH_ISSUER: fake.url,
+    CODEX_PROVIDER_HOME: home,
+    CODEX_HOME: join(home, "codex"),
+    NO_COLOR: "1",
+  };
+  delete (env as Record<string, unknown>).CODEX_TOKEN_FILE;
+  try {
+    await fn({
+      fake,
+      tokens,
+      home,
+      workspace,
+      tokenFile,
+      run: (args, opts = {}) =>
+        new Promise((resolve) => {
+          const [cmd, pre] = agentCommand();
+          const child = spawn(cmd, [...pre, "--cwd", workspace, ...args], {
+            cwd: ROOT,
+            env: { ...env, ...opts.env },
+            stdio: ["pipe", "pipe", "pipe"],
+          });
+          let stdout = "";
+          let stderr = "";
+          child.stdout.on("data", (c) => (stdout += c));
+          child.stderr.on("data", (c) => (stderr += c));
+          child.stdin.end(opts.stdin ?? "");
+          child.on("close", (code) => {
+            const events = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) =>
+              JSON.parse(l)
+            );
+            resolve({ code, stdout, stderr, events });
+          });
+        }),
+    });
+  } finally {
+    await fake.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}

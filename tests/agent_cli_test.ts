@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { toCodexAuthJson } from "../src/auth/token_file.ts";
+import { describeTokens } from "../src/auth/token_file.ts";
+import type { InputItem } from "../src/codex/types.ts";
+import { fault, item, reply } from "../src/testing/mod.ts";
+import { withCli } from "./_agent_cli.ts";
+
+test("agent CLI: a one-shot task with tools, sandboxed, as JSON lines", () =>
+  withCli(async ({ fake, run, workspace }) => {
+    await writeFile(join(workspace, "in.txt"), "42\n");
+    fake.enqueue(
+      reply.items([
+        item.call("read_file", { path: "in.txt" }),
+        item.call("bash", { command: "echo hi > out.txt" }),
+      ]),
+      reply.text("Read 42, wrote out.txt."),
+    );
+    const r = await run(["--json", "do it"]);
+    assert.equal(r.code, 0, r.stderr);
+    const session = r.events[0];
+    assert.equal(session.type, "session");
+    assert.equal(session.sandboxed, true, "the task relaunched itself under narrow flags");
+    const types = r.events.map((e) => e.type);
+    assert.deepEqual(types.filter((t) => t === "tool_start" || t === "tool_end"), [
+      "tool_start",
+      "tool_start",
+      "tool_end",
+      "tool_end",
+    ]);
+    const done = r.events.at(-1)!;
+    assert.equal(done.type, "done");
+    assert.equal(done.text, "Read 42, wrote out.txt.");
+    assert.equal(await readFile(join(workspace, "out.txt"), "utf8"), "hi\n");
+  }));
+
+test("agent CLI: terminal output streams text, one line per tool, and a usage line", () =>
+  withCli(async ({ fake, run }) => {
+    fake.enqueue(
+      reply.items([item.reasoning("hmm"), item.call("list_files", {})]),
+      reply.text("Empty folder."),
+    );
+    const r = await run(["look"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /hmm/);
+    assert.match(r.stdout, /▸ list_files \./);
+    assert.match(r.stdout, /✓ list_files: 0 entries/);
+    assert.match(r.stdout, /Empty folder\./);
+    assert.match(r.stderr, /tokens: \d+ in .* out .* 5h limit 13% · weekly 30%/);
+    assert.match(r.stderr, /sandboxed/);
+  }));
+
+test("agent CLI: --resume continues the conversation; 'last' finds the newest", () =>
+  withCli(async ({ fake, run }) => {
+    fake.enqueue(
+      reply.text("Noted: blue."),
+      reply.text("You said blue."),
+      reply.text("Still blue."),
+    );
+    const first = await run(["--json", "My favourite colour is blue."]);
+    const id = first.events[0].id as string;
+    const second = await run(["--json", "--resume", id, "What is my favourite colour?"]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.events[0].resumed, true);
+    const texts = (fake.responsesRequests()[1].body!.input as InputItem[])
+      .flatMap((i) => (i.type === "message" ? [i.content[0].text] : []));
+    assert.deepEqual(texts, [
+      "My favourite colour is blue.",
+      "Noted: blue.",
+      "What is my favourite colour?",
+    ]);
+    const third = await run(["--json", "--resume", "last", "And now?"]);
+    assert.equal(third.events[0].id, id);
+  }));
+
+test("agent CLI: interactive mode keeps context across messages until end of input", () =>
+  withCli(async ({ fake, run }) => {
+    fake.enqueue(reply.text("one"), reply.text("two"));
+    const r = await run(["--json"], { stdin: "first\nsecond\n" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.events.filter((e) => e.type === "done").length, 2);
+    assert.equal((fake.responsesRequests()[1].body!.input as InputItem[]).length, 3);
+  }));
+
+test("agent CLI: reads the Codex CLI's auth.json when we have no token file", () =>
+  withCli(async ({ fake, run, home, tokens }) => {
+    await mkdir(join(home, "codex"), { recursive: true });
+    await writeFile(
+      join(home, "codex", "auth.json"),
+      JSON.stringify(toCodexAuthJson(describeTokens(tokens))),
+    );
+    fake.enqueue(reply.text("hello"));
+    const r = await run(["--json", "hi"]);
+    assert.equal(r.code, 0, r.stderr);
+  }, false));
+
+test("agent CLI: not logged in says how to log in, exit 3", () =>
+  withCli(async ({ run, home }) => {
+    const r = await run(["hi"]);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /Not logged in: no token file at .*tokens\.json/);
+    assert.match(r.stderr, /codex login/);
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "no stack trace");
+    assert.ok(home);
+  }, false));
+
+test("agent CLI: a usage limit is a clear error with the reset time, exit 4", () =>
+  withCli(async ({ fake, run }) => {
+    fake.enqueue(
+      fault.usageLimit({ resetsAt: Math.floor(Date.now() / 1000) + 3 * 3600, planType: "plus" }),
+    );
+    const r = await run(["hi"]);
+    assert.equal(r.code, 4);
+    assert.match(
+      r.stderr,
+      /error \(usage_limit\): You have reached your ChatGPT plus plan's Codex usage limit\. It resets at/,
+    );
+  }));
+
+test("agent CLI: --help, and bad flags are usage errors (exit 2)", () =>
+  withCli(async ({ run }) => {
+    const help = await run(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage:/);
+    assert.match(help.stdout, /Exit codes/);
+    const bad = await run(["--bogus"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /See --help/);
+    const effort = await run(["--effort", "max", "x"]);
+    assert.equal(effort.code, 2);
+    assert.match(effort.stderr, /--effort must be one of/);
+  }));
+
+test("agent CLI: the token never reaches stdout, stderr, the session file or the bash environment", () =>
+  withCli(async ({ fake, run, tokens, home }) => {
+    fake.enqueue(
+      reply.items([
+        item.call("bash", { command: "env; cat ~/.config/codex-provider/tokens.json" }),
+      ]),
+      reply.text("ok"),
+    );
+    const r = await run(["--json", "show env"], {
+      env: { SOME_ACCESS_TOKEN: tokens.access_token },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const output = (fake.responsesRequests()[1].body!.input as InputItem[])
+      .find((i) => i.type === "function_call_output");
+    assert.ok(output);
+    const sessions = join(home, "sessions");
+    const files = await readdir(sessions);
+    const sessionText = (await Promise.all(files.map((f) => readFile(join(sessions, f), "utf8"))))
+      .join("");
+    for (const secret of [tokens.access_token, tokens.refresh_token]) {
+      assert.ok(!r.stdout.includes(secret), "stdout");
+      assert.ok(!r.stderr.includes(secret), "stderr");
+      assert.ok(!sessionText.includes(secret), "session file");
+      assert.ok(!JSON.stringify(output).includes(secret), "bash env");
+    }
+  }));
