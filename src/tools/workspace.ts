@@ -15,8 +15,11 @@ import { ToolError } from "./tool.ts";
  * @example
  * ```ts
  * import { Workspace } from "@x/codex-provider";
- * const ws = await Workspace.open(".");
- * console.log(await ws.resolve("README.md", "read"));
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "hi");
+ * const ws = await Workspace.open(dir);
+ * console.log(await ws.resolve("notes.txt", "read")); // the real path inside the workspace
+ * await ws.resolve("../elsewhere.txt", "write").catch((e) => console.log(e.message)); // refused
  * ```
  */
 export class Workspace {
