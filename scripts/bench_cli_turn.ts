@@ -1,0 +1,106 @@
+// End to end: `deno task bench:cli`. One one-shot text turn of our terminal agent (launcher,
+// sandboxed relaunch, login file, request, SSE, session) against the fake backend, beside the
+// real Codex CLI's `codex exec` against the same fake. Reports median and p90 wall time and
+// the median peak RSS of the largest process (GNU time), over RUNS runs (default 10).
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { describeTokens, toCodexAuthJson, writeTokenFile } from "../src/auth/token_file.ts";
+import { reply, startFakeBackend } from "../src/testing/mod.ts";
+import { codexCliBin } from "../tests/_codex_cli.ts";
+
+const RUNS = Number(process.env.RUNS ?? 10);
+const TIME = "/usr/bin/time";
+const hasTime = existsSync(TIME);
+
+const fake = await startFakeBackend({ instructions: "optional", fallback: reply.text("hi") });
+const root = await mkdtemp(join(tmpdir(), "cp-bench-cli-"));
+const home = join(root, "home");
+const codexHome = join(root, "codex");
+const ws = join(root, "ws");
+await mkdir(ws, { recursive: true });
+await mkdir(codexHome, { recursive: true });
+const tokens = describeTokens(fake.issueTokens(), { issuer: fake.url });
+await writeTokenFile(join(home, "tokens.json"), tokens);
+await writeFile(join(codexHome, "auth.json"), JSON.stringify(toCodexAuthJson(tokens)));
+await writeFile(
+  join(codexHome, "config.toml"),
+  `model = "gpt-5.1-codex"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\n` +
+    `base_url = "${fake.baseUrl}"\nwire_api = "responses"\nrequires_openai_auth = true\n`,
+);
+const env = {
+  ...process.env,
+  CODEX_BASE_URL: fake.baseUrl,
+  CODEX_AUTH_ISSUER: fake.url,
+  CODEX_PROVIDER_HOME: home,
+  CODEX_HOME: codexHome,
+};
+
+function once(cmd: string, args: string[]): Promise<{ ms: number; rssKiB?: number }> {
+  const [bin, argv] = hasTime ? [TIME, ["-f", "RSS %M", cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(bin, argv, { cwd: ws, env, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (c) => (err += c));
+    child.on("close", (code) => {
+      const ms = performance.now() - t0;
+      if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`));
+      const rss = err.match(/RSS (\d+)/)?.[1];
+      resolve({ ms, rssKiB: rss ? Number(rss) : undefined });
+    });
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.9) - 1];
+
+async function measure(name: string, cmd: string, args: string[]) {
+  await once(cmd, args); // warm caches
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await once(cmd, args));
+  const ms = runs.map((r) => r.ms);
+  const rss = runs.flatMap((r) => (r.rssKiB ? [r.rssKiB / 1024] : []));
+  console.log(
+    `| ${name} | ${median(ms).toFixed(0)} ms | ${p90(ms).toFixed(0)} ms | ${
+      rss.length ? `${median(rss).toFixed(0)} MiB` : "n/a (no GNU time)"
+    } |`,
+  );
+}
+
+const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
+const agent = new URL("../src/cli/agent.ts", import.meta.url).pathname;
+console.log(`one-shot text turn against the fake, ${RUNS} runs each\n`);
+console.log("| program | median | p90 | peak RSS (median) |\n| --- | --- | --- | --- |");
+await measure("codex-provider agent (sandboxed relaunch)", deno, [
+  "run",
+  "--allow-read",
+  "--allow-env",
+  "--allow-run",
+  agent,
+  "--cwd",
+  ws,
+  "say hi",
+]);
+await measure("codex-provider agent (-A, no relaunch)", deno, [
+  "run",
+  "-A",
+  agent,
+  "--cwd",
+  ws,
+  "say hi",
+]);
+await measure("codex exec 0.169.0 (real Codex CLI)", codexCliBin(), [
+  "exec",
+  "--skip-git-repo-check",
+  "--disable",
+  "apps",
+  "-c",
+  "analytics.enabled=false",
+  "say hi",
+]);
+await fake.close();
+await rm(root, { recursive: true, force: true });
