@@ -159,3 +159,25 @@ test("agent CLI: the token never reaches stdout, stderr, the session file or the
       assert.ok(!JSON.stringify(output).includes(secret), "bash env");
     }
   }));
+
+test("agent CLI: under the sandbox a bash timeout still kills the whole process group", () =>
+  withCli(async ({ fake, run, workspace }) => {
+    fake.enqueue(
+      reply.items([
+        item.call("bash", { command: "sleep 120 & echo $! > bg.pid; sleep 5", timeout_ms: 500 }),
+      ]),
+      reply.text("ok"),
+    );
+    const r = await run(["--json", "slow"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.events[0].sandboxed, true);
+    const end = r.events.find((e) => e.type === "tool_end")!;
+    assert.match(String(end.output), /Timed out after 500 ms/);
+    const pid = Number(await readFile(join(workspace, "bg.pid"), "utf8"));
+    await new Promise((res) => setTimeout(res, 200));
+    let state = "gone";
+    try {
+      state = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1][0];
+    } catch { /* no such process */ }
+    assert.ok(state === "gone" || state === "Z", `background sleep still running (state ${state})`);
+  }));

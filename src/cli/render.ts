@@ -113,6 +113,7 @@ export class TerminalRenderer implements Renderer {
 
   error(code: string, message: string): void {
     this.#switch("none");
+    if (code === "aborted") return this.#err.write(this.#s.dim("cancelled\n"));
     this.#err.write(`${this.#s.red("error")}${this.#s.dim(` (${code})`)}: ${message}\n`);
   }
 

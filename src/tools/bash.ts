@@ -23,11 +23,29 @@ const DRAIN_MS = 200;
 /** Between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 1000;
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals) {
-  if (!pid) return;
+/**
+ * Signal a whole process group. Deno allows `process.kill` only with unscoped `--allow-run`,
+ * and the agent's sandbox grants `--allow-run=bash`; when the runtime refuses for lack of
+ * permission, bash (which is allowed) sends the signal instead.
+ */
+function killGroup(pid: number | undefined, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+  if (!pid) return Promise.resolve();
   try {
     process.kill(-pid, signal);
-  } catch { /* already gone */ }
+    return Promise.resolve();
+  } catch (e) {
+    const name = (e as Error)?.name;
+    if (name !== "NotCapable" && name !== "PermissionDenied") return Promise.resolve(); // gone
+  }
+  return new Promise((resolve) => {
+    const sig = signal.slice(3);
+    const k = spawn("bash", ["-c", `kill -s ${sig} -- -${pid} 2>/dev/null; true`], {
+      stdio: "ignore",
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    });
+    k.on("close", () => resolve());
+    k.on("error", () => resolve());
+  });
 }
 
 /** The bash tool. */
@@ -73,8 +91,8 @@ export const bashTool: Tool = {
     let reason: "timeout" | "cancelled" | undefined;
     const stop = (why: "timeout" | "cancelled") => {
       reason ??= why;
-      killGroup(child.pid, "SIGTERM");
-      setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS).unref?.();
+      void killGroup(child.pid, "SIGTERM");
+      setTimeout(() => void killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS).unref?.();
     };
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
     const onAbort = () => stop("cancelled");
@@ -82,7 +100,7 @@ export const bashTool: Tool = {
     let drain: ReturnType<typeof setTimeout> | undefined;
     // When bash exits but a background child holds the pipes, stop the group after a moment.
     child.on("exit", () => {
-      drain = setTimeout(() => killGroup(child.pid, "SIGKILL"), DRAIN_MS);
+      drain = setTimeout(() => void killGroup(child.pid, "SIGKILL"), DRAIN_MS);
     });
     const result = await new Promise<{ code: number | null; signal: string | null }>(
       (resolve, reject) => {
@@ -96,7 +114,7 @@ export const bashTool: Tool = {
       clearTimeout(drain);
       ctx.signal.removeEventListener("abort", onAbort);
     });
-    killGroup(child.pid, "SIGKILL");
+    await killGroup(child.pid, "SIGKILL");
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const text = out.text();
