@@ -182,6 +182,7 @@ export class ResponsesClient {
             continue;
           }
         }
+        if (err.code === "model_not_supported") throw await this.#withAlternatives(err, signal);
         if (!err.retryable || attempt >= retry.maxRetries) throw err;
         attempt++;
         const delayMs = backoffDelay(attempt, retry, err.retryAfterMs);
@@ -203,6 +204,27 @@ export class ResponsesClient {
     if (!res.ok) throw errorFromHttp(res.status, await res.text(), res.headers);
     if (!res.body) throw new CodexError("stream_truncated", "The backend sent no body.");
     return res;
+  }
+
+  /** Name the models the catalog offers, so the person knows what to pick instead. */
+  async #withAlternatives(err: CodexError, signal?: AbortSignal): Promise<CodexError> {
+    try {
+      const names = (await this.listModels(signal))
+        .filter((m) => m.visibility !== "hide" && m.visibility !== "none")
+        .map((m) => m.slug);
+      if (!names.length) return err;
+      return new CodexError(
+        "model_not_supported",
+        `${err.message} Available: ${names.join(", ")}.`,
+        {
+          status: err.status,
+          serverCode: err.serverCode,
+          cause: err.cause,
+        },
+      );
+    } catch {
+      return err;
+    }
   }
 
   /** Our instructions become a developer message; the catalog's prompt is `instructions`. */

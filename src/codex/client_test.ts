@@ -279,3 +279,18 @@ test("client: a refused connection is a network error after retries", async () =
   );
   assert.equal(evs.filter((e) => e.type === "retry").length, 2);
 });
+
+test("client: an unsupported model names the catalog's models to pick instead", async () => {
+  const { fake, client } = await setup();
+  try {
+    await assert.rejects(drain(client.stream(request({ model: "gpt-4o" }))), (e) => {
+      assert.ok(e instanceof CodexError);
+      assert.equal(e.code, "model_not_supported");
+      assert.match(e.message, /'gpt-4o' model is not supported/);
+      assert.match(e.message, /Available: gpt-5\.2-codex, gpt-5\.1-codex-max, gpt-5\.1-codex,/);
+      return true;
+    });
+  } finally {
+    await fake.close();
+  }
+});
