@@ -9,16 +9,20 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CLIENT_ID, TOKEN_PATH } from "../auth/protocol.ts";
+import { DEVICE_CALLBACK_PATH, TOKEN_PATH } from "../auth/protocol.ts";
 import { FALLBACK_MODELS } from "../codex/models.ts";
 import { HEADER, MODELS_PATH, RESPONSES_PATH } from "../codex/protocol.ts";
 import type { ModelInfo, Usage } from "../codex/types.ts";
 import { checkBody, type InstructionsRule } from "./fake_checks.ts";
 import { frameEvents, renderEvents } from "./fake_sse.ts";
-import { type FakeIdentity, mintJwt } from "./jwt.ts";
+import { FakeAuthority, type FakeTokenSet } from "./fake_authority.ts";
+import { type FakeOAuthOptions, handleOAuth, type TokenFault } from "./fake_oauth.ts";
+import type { FakeIdentity } from "./jwt.ts";
 import type { FakeStep, HttpStep, ResponseStep } from "./script.ts";
 
 export type { InstructionsRule } from "./fake_checks.ts";
+export type { FakeTokenSet } from "./fake_authority.ts";
+export type { FakeOAuthOptions, TokenFault } from "./fake_oauth.ts";
 
 /** The backend's path prefix on chatgpt.com. */
 export const BACKEND_PREFIX = "/backend-api/codex";
@@ -84,22 +88,8 @@ export interface RecordedRequest {
   status?: number;
 }
 
-/** Tokens the fake issued and will accept. */
-export interface FakeTokenSet {
-  /** Access token (JWT). */
-  access_token: string;
-  /** Id token (JWT). */
-  id_token: string;
-  /** Single-use refresh token. */
-  refresh_token: string;
-  /** The account id claim. */
-  account_id: string;
-  /** Seconds until the access token expires. */
-  expires_in: number;
-}
-
 /** Options of {@link startFakeBackend}. */
-export interface FakeBackendOptions {
+export interface FakeBackendOptions extends FakeOAuthOptions {
   /** Port; default a free one. */
   port?: number;
   /** The catalog; default {@link FAKE_MODELS}. */
@@ -136,6 +126,12 @@ export interface FakeBackend {
   issueTokens(who?: FakeIdentity, opts?: { ttlSeconds?: number }): FakeTokenSet;
   /** Refresh grants answered with new tokens. */
   readonly refreshCount: number;
+  /** Requests to the token endpoint. */
+  tokenRequests(): RecordedRequest[];
+  /** Fail the next token requests with these answers (or dropped connections). */
+  failNextTokenRequests(...faults: TokenFault[]): void;
+  /** Approve a device login as the person would by typing its code; false if unknown. */
+  approveDevice(userCode: string): Promise<boolean>;
   /** Stop the server and drop open connections. */
   close(): Promise<void>;
 }
@@ -201,32 +197,14 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   const ttl = options.accessTokenTtlSeconds ?? 3600;
   const queue: FakeStep[] = [];
   const requests: RecordedRequest[] = [];
-  const accessTokens = new Map<string, { accountId: string; exp: number }>();
-  const refreshTokens = new Map<string, { who: FakeIdentity; used: boolean }>();
+  const tokenFaults: TokenFault[] = [];
+  let authority!: FakeAuthority;
   const issuedEncrypted = new Set<string>();
   const lastInputTokens = new Map<string, number>();
   const open = new Set<ServerResponse>();
   let counter = 0;
-  let refreshCount = 0;
   const catalogBody = JSON.stringify({ models });
   const etag = `"fake-${catalogBody.length}-${models.length}"`;
-
-  function issueTokens(who: FakeIdentity = {}, opts: { ttlSeconds?: number } = {}): FakeTokenSet {
-    const seconds = opts.ttlSeconds ?? ttl;
-    const exp = Math.floor(Date.now() / 1000) + seconds;
-    const access = mintJwt(who, exp);
-    const refresh = `rt_${crypto.randomUUID().replaceAll("-", "")}`;
-    const accountId = who.accountId ?? "acct-test";
-    accessTokens.set(access, { accountId, exp });
-    refreshTokens.set(refresh, { who, used: false });
-    return {
-      access_token: access,
-      id_token: mintJwt(who, exp, { aud: CLIENT_ID }),
-      refresh_token: refresh,
-      account_id: accountId,
-      expires_in: seconds,
-    };
-  }
 
   function json(res: ServerResponse, status: number, body: unknown, headers = {}) {
     res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -237,8 +215,8 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   /** 401/403 answer, or the token's account when the bearer is good. */
   function authorize(rec: RecordedRequest, res: ServerResponse): number | undefined {
     const bearer = rec.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
-    const tok = bearer ? accessTokens.get(bearer) : undefined;
-    if (!tok) {
+    const tok = authority.checkAccess(bearer);
+    if (tok === "invalid") {
       return json(res, 401, {
         error: {
           message: "Your authentication token is not valid.",
@@ -247,7 +225,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
         },
       });
     }
-    if (tok.exp * 1000 <= Date.now()) {
+    if (tok === "expired") {
       return json(res, 401, {
         error: {
           message: "Your authentication token has expired. Please try signing in again.",
@@ -370,42 +348,6 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     return 200;
   }
 
-  function oauthError(res: ServerResponse, status: number, code: string, message: string) {
-    return json(res, status, { error: { code, message } });
-  }
-
-  function handleToken(rec: RecordedRequest, res: ServerResponse): number {
-    const body = rec.body ?? {};
-    if (body.client_id !== CLIENT_ID) {
-      return oauthError(res, 401, "invalid_client", "Unknown client_id.");
-    }
-    if (body.grant_type !== "refresh_token") {
-      return oauthError(res, 400, "unsupported_grant_type", `Unsupported ${body.grant_type}.`);
-    }
-    const rt = refreshTokens.get(String(body.refresh_token ?? ""));
-    if (!rt) {
-      return oauthError(res, 401, "invalid_grant", "The refresh token is not valid.");
-    }
-    if (rt.used) {
-      return oauthError(
-        res,
-        401,
-        "refresh_token_reused",
-        "Your refresh token has already been used to generate a new access token. Please try signing in again.",
-      );
-    }
-    rt.used = true;
-    refreshCount++;
-    const t = issueTokens(rt.who);
-    return json(res, 200, {
-      id_token: t.id_token,
-      access_token: t.access_token,
-      refresh_token: t.refresh_token,
-      expires_in: t.expires_in,
-      token_type: "Bearer",
-    });
-  }
-
   const server = createServer(async (req, res) => {
     open.add(res);
     res.on("close", () => open.delete(res));
@@ -431,8 +373,13 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
         rec.status = await handleResponses(rec, res);
       } else if (route === `GET ${BACKEND_PREFIX}${MODELS_PATH}`) {
         rec.status = handleModels(rec, res);
-      } else if (route === `POST ${TOKEN_PATH}`) rec.status = handleToken(rec, res);
-      else rec.status = json(res, 404, { detail: "Not Found" });
+      } else {
+        rec.status = await handleOAuth(req, rec.path, rec.query, rec.body, res, {
+          authority,
+          options,
+          tokenFaults,
+        }) ?? json(res, 404, { detail: "Not Found" });
+      }
     } catch (e) {
       if (!res.headersSent) rec.status = json(res, 500, { detail: `fake backend: ${e}` });
       else res.destroy();
@@ -442,6 +389,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
+  authority = new FakeAuthority(url, ttl);
 
   return {
     url,
@@ -451,10 +399,15 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
       requests.filter((r) => r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}`),
     enqueue: (...steps) => void queue.push(...steps),
     pending: () => queue.length,
-    issueTokens,
+    issueTokens: (who?: FakeIdentity, opts?: { ttlSeconds?: number }): FakeTokenSet =>
+      authority.issueTokens(who, opts),
     get refreshCount() {
-      return refreshCount;
+      return authority.refreshCount;
     },
+    tokenRequests: () => requests.filter((r) => r.path === TOKEN_PATH),
+    failNextTokenRequests: (...faults) => void tokenFaults.push(...faults),
+    approveDevice: (code) =>
+      authority.approveDevice(code, `${url}${DEVICE_CALLBACK_PATH}`, options.identity),
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of open) res.destroy();

@@ -16,3 +16,4 @@
 export * from "./fake_backend.ts";
 export * from "./script.ts";
 export { type FakeIdentity, mintJwt } from "./jwt.ts";
+export { FakeAuthority, s256 } from "./fake_authority.ts";
