@@ -10,11 +10,11 @@
  * @example
  * ```ts ignore
  * import {
- *   Agent, DEFAULT_TOOLS, fileCredentials, findTokenSource, ResponsesClient,
- *   SessionStore, ToolSet, Workspace,
+ *   Agent, DEFAULT_TOOLS, openTokenStore, ResponsesClient, SessionStore, storeCredentials,
+ *   ToolSet, Workspace,
  * } from "@x/codex-provider";
  *
- * const client = new ResponsesClient({ credentials: fileCredentials(await findTokenSource()) });
+ * const client = new ResponsesClient({ credentials: storeCredentials(await openTokenStore()) });
  * const workspace = await Workspace.open(".");
  * const session = await new SessionStore("./sessions").create();
  * const agent = new Agent({
@@ -60,14 +60,36 @@ export {
   type StoredTokens,
   toCodexAuthJson,
   TokenFileError,
+  writeCodexAuthFile,
   writeTokenFile,
 } from "./src/auth/token_file.ts";
 export {
-  fileCredentials,
+  credentialsError,
   findTokenSource,
-  readTokens,
+  openTokenStore,
+  storeCredentials,
   type TokenSource,
 } from "./src/auth/credentials.ts";
+export {
+  DEFAULT_LOGIN_COMMAND,
+  LoginRequiredError,
+  TokenStore,
+  type TokenStoreOptions,
+} from "./src/auth/token_store.ts";
+export {
+  authorizeUrl,
+  createPkce,
+  exchangeCode,
+  OAuthError,
+  type OAuthServer,
+  type PkceSession,
+  readTokenAnswer,
+  refreshGrant,
+  revokeToken,
+  type TokenAnswer,
+  validateCallback,
+} from "./src/auth/oauth.ts";
+export { type FileLockOptions, LockTimeoutError, withFileLock } from "./src/fs/file_lock.ts";
 
 export { writeFileAtomic } from "./src/fs/atomic_write.ts";
 

@@ -101,7 +101,7 @@ test("agent CLI: not logged in says how to log in, exit 3", () =>
     const r = await run(["hi"]);
     assert.equal(r.code, 3);
     assert.match(r.stderr, /Not logged in: no token file at .*tokens\.json/);
-    assert.match(r.stderr, /codex login/);
+    assert.match(r.stderr, /Log in: deno task login/);
     assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "no stack trace");
     assert.ok(home);
   }, false));

@@ -1,7 +1,7 @@
 /**
- * Credentials for the Responses client from a token file: ours, or the Codex CLI's.
- * On a 401 the file is read again (another process may have rotated the token), as the
- * Codex CLI does. (Refreshing expired tokens arrives with the login issue.)
+ * Credentials for the Responses client from the token store: ours, or the Codex CLI's
+ * `auth.json`. Tokens are refreshed before they expire; after a 401 the file is read again
+ * (another process may have rotated the token) and only then refreshed, once.
  *
  * @module
  */
@@ -9,16 +9,16 @@
 import { stat } from "node:fs/promises";
 import type { CredentialsProvider } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
+import { LockTimeoutError } from "../fs/file_lock.ts";
 import { codexAuthFile, currentEnv, defaultTokenFile } from "../paths.ts";
+import { OAuthError } from "./oauth.ts";
+import { type StoredTokens, TokenFileError } from "./token_file.ts";
 import {
-  readCodexAuthFile,
-  readTokenFile,
-  type StoredTokens,
-  TokenFileError,
-} from "./token_file.ts";
-
-/** How to log in, for error messages. */
-export const LOGIN_HINT = "Log in with the Codex CLI (`codex login`), then try again.";
+  DEFAULT_LOGIN_COMMAND,
+  LoginRequiredError,
+  TokenStore,
+  type TokenStoreOptions,
+} from "./token_store.ts";
 
 /** Where tokens were found. */
 export interface TokenSource {
@@ -45,6 +45,7 @@ async function exists(path: string): Promise<boolean> {
 export async function findTokenSource(
   explicit?: string,
   env: Record<string, string | undefined> = currentEnv(),
+  loginCommand: string = DEFAULT_LOGIN_COMMAND,
 ): Promise<TokenSource> {
   const chosen = explicit ?? env.CODEX_TOKEN_FILE;
   if (chosen) return { path: chosen, format: "codex-provider" };
@@ -54,42 +55,69 @@ export async function findTokenSource(
   if (await exists(cli)) return { path: cli, format: "codex-cli" };
   throw new TokenFileError(
     "missing",
-    `Not logged in: no token file at ${ours} nor ${cli}. ${LOGIN_HINT}`,
+    `Not logged in: no token file at ${ours} nor ${cli}. Log in: ${loginCommand}`,
   );
 }
 
-/** Read tokens from a source. */
-export function readTokens(source: TokenSource): Promise<StoredTokens> {
-  return source.format === "codex-cli"
-    ? readCodexAuthFile(source.path, LOGIN_HINT)
-    : readTokenFile(source.path, LOGIN_HINT);
+/** A token store over the file {@link findTokenSource} finds. */
+export async function openTokenStore(
+  options: Omit<TokenStoreOptions, "path" | "format"> & { tokenFile?: string } = {},
+): Promise<TokenStore> {
+  const source = await findTokenSource(options.tokenFile, currentEnv(), options.loginCommand);
+  return new TokenStore({ ...options, path: source.path, format: source.format });
+}
+
+/** Turn a token-store failure into the client's typed error. */
+export function credentialsError(e: unknown): CodexError {
+  if (e instanceof CodexError) return e;
+  if (e instanceof LoginRequiredError || e instanceof TokenFileError) {
+    return new CodexError("authentication", e.message, { cause: e });
+  }
+  if (e instanceof OAuthError) {
+    // Not retried by the client: a refresh token is single-use, and a lost answer may
+    // already have spent it. The person retries when the connection is back.
+    return new CodexError(
+      "network",
+      `Could not refresh the ChatGPT login (${e.code}: ${e.message}). The login is kept; try again when the connection is back.`,
+      { cause: e, retryable: false },
+    );
+  }
+  if (e instanceof LockTimeoutError) {
+    return new CodexError("authentication", e.message, { cause: e });
+  }
+  return new CodexError(
+    "authentication",
+    `Could not load the login: ${(e as Error)?.message ?? e}`,
+    {
+      cause: e,
+    },
+  );
 }
 
 /**
- * A credentials provider over a token file. It re-reads the file after a 401, and fails
- * with an actionable `authentication` error when the token has expired.
+ * A credentials provider over a token store.
+ *
+ * @example
+ * ```ts ignore
+ * import { openTokenStore, ResponsesClient, storeCredentials } from "@x/codex-provider";
+ * const client = new ResponsesClient({ credentials: storeCredentials(await openTokenStore()) });
+ * ```
  */
-export function fileCredentials(
-  source: TokenSource,
+export function storeCredentials(
+  store: TokenStore,
   onTokens?: (t: StoredTokens) => void,
 ): CredentialsProvider {
-  let cached: StoredTokens | undefined;
-  return async ({ forceRefresh }) => {
-    if (!cached || forceRefresh) {
-      try {
-        cached = await readTokens(source);
-      } catch (e) {
-        throw new CodexError("authentication", (e as Error).message, { cause: e });
-      }
-      onTokens?.(cached);
+  let last: string | undefined;
+  return async ({ forceRefresh, signal }) => {
+    try {
+      const t = forceRefresh && last
+        ? await store.afterUnauthorized(last, { signal })
+        : await store.getFresh({ signal });
+      last = t.access_token;
+      onTokens?.(t);
+      return { accessToken: t.access_token, accountId: t.account_id };
+    } catch (e) {
+      throw credentialsError(e);
     }
-    const exp = cached.expires_at ? Date.parse(cached.expires_at) : undefined;
-    if (exp !== undefined && exp <= Date.now()) {
-      throw new CodexError(
-        "authentication",
-        `The access token in ${source.path} expired at ${cached.expires_at}. ${LOGIN_HINT}`,
-      );
-    }
-    return { accessToken: cached.access_token, accountId: cached.account_id };
   };
 }

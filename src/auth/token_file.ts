@@ -52,11 +52,13 @@ export class TokenFileError extends Error {
 /** Fill the derived fields (account, plan, email, expiry) from the tokens' claims. */
 export function describeTokens(
   t: { access_token: string; refresh_token: string; id_token: string; account_id?: string },
-  base: { issuer?: string; client_id?: string; last_refresh?: string } = {},
+  base: { issuer?: string; client_id?: string; last_refresh?: string; expires_in?: number } = {},
 ): StoredTokens {
   const id = readClaims(t.id_token);
   const access = readClaims(t.access_token);
-  const exp = access.exp ?? id.exp;
+  // The access token's own expiry; else the grant's expires_in (opaque tokens); else the id token's.
+  const exp = access.exp ??
+    (base.expires_in !== undefined ? Math.floor(Date.now() / 1000) + base.expires_in : id.exp);
   const account = t.account_id || id.accountId || access.accountId;
   if (!account) {
     throw new TokenFileError(
@@ -156,6 +158,28 @@ export async function readCodexAuthFile(path: string, loginHint: string): Promis
     id_token: need(t, "id_token", path, loginHint),
     account_id: typeof t.account_id === "string" ? t.account_id : undefined,
   }, { last_refresh: typeof obj.last_refresh === "string" ? obj.last_refresh : undefined });
+}
+
+/**
+ * Write tokens into the Codex CLI's `auth.json`, keeping any other fields it holds, so the
+ * real CLI still reads it (atomic, 0600).
+ */
+export async function writeCodexAuthFile(path: string, tokens: StoredTokens): Promise<void> {
+  let existing: Record<string, unknown> = {};
+  try {
+    const v = JSON.parse(await readFile(path, "utf8"));
+    if (v && typeof v === "object" && !Array.isArray(v)) existing = v;
+  } catch { /* new or unreadable: write a whole new file */ }
+  const ours = toCodexAuthJson(tokens);
+  const merged = {
+    ...existing,
+    ...ours,
+    tokens: { ...(existing.tokens as object ?? {}), ...(ours.tokens as object) },
+  };
+  await writeFileAtomic(path, JSON.stringify(merged, null, 2) + "\n", {
+    mode: 0o600,
+    mkdirMode: 0o700,
+  });
 }
 
 /** The Codex CLI's `auth.json` content for tokens (its own format, for interop). */

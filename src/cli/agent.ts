@@ -15,7 +15,8 @@ import { parseArgs } from "node:util";
 import { Agent } from "../agent/agent.ts";
 import { codingInstructions } from "../agent/instructions.ts";
 import { SessionError, SessionStore } from "../agent/session_store.ts";
-import { fileCredentials, findTokenSource } from "../auth/credentials.ts";
+import { findTokenSource, storeCredentials } from "../auth/credentials.ts";
+import { TokenStore } from "../auth/token_store.ts";
 import { DEFAULT_ISSUER } from "../auth/protocol.ts";
 import { TokenFileError } from "../auth/token_file.ts";
 import { baseUrlFromEnv, ResponsesClient } from "../codex/client.ts";
@@ -29,6 +30,9 @@ import { Workspace } from "../tools/workspace.ts";
 import { JsonRenderer, type Renderer, TerminalRenderer } from "./render.ts";
 import { sandboxFlags } from "./sandbox.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+
+/** How a person of this checkout logs in. */
+const LOGIN_COMMAND = "deno task login";
 
 /** Exit codes (documented in the README). */
 export const EXIT = {
@@ -266,9 +270,10 @@ export async function main(argv: string[]): Promise<number> {
     : new TerminalRenderer(process.stdout, process.stderr, color);
   try {
     const workspace = await Workspace.open(o.cwd);
-    const source = await findTokenSource(o.tokenFile);
+    const source = await findTokenSource(o.tokenFile, process.env, LOGIN_COMMAND);
     let secrets: string[] = [];
-    const credentials = fileCredentials(source, (t) => {
+    const tokens = new TokenStore({ ...source, loginCommand: LOGIN_COMMAND });
+    const credentials = storeCredentials(tokens, (t) => {
       secrets = [t.access_token, t.refresh_token, t.id_token];
     });
     await credentials({ forceRefresh: false }); // fail early, before any prompt is typed

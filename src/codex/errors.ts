@@ -56,6 +56,8 @@ export interface CodexErrorOptions {
   serverCode?: string;
   /** The underlying error or response text. */
   cause?: unknown;
+  /** Override whether retrying may help (by default it follows the code). */
+  retryable?: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export class CodexError extends Error {
   readonly planType?: string;
   /** The server's own code, for diagnostics. */
   readonly serverCode?: string;
+  #retryable?: boolean;
 
   /** Create an error with a stable code and an actionable message. */
   constructor(code: CodexErrorCode, message: string, options: CodexErrorOptions = {}) {
@@ -92,11 +95,12 @@ export class CodexError extends Error {
     this.resetsAt = options.resetsAt;
     this.planType = options.planType;
     this.serverCode = options.serverCode;
+    this.#retryable = options.retryable;
   }
 
   /** Whether retrying the same request may succeed. */
   get retryable(): boolean {
-    return RETRYABLE.has(this.code);
+    return this.#retryable ?? RETRYABLE.has(this.code);
   }
 }
 

@@ -1,0 +1,200 @@
+/**
+ * The token store: one file (ours, or the Codex CLI's `auth.json` as a shared store), and
+ * fresh tokens for every process that asks, without ever spending a refresh token twice.
+ *
+ * - Proactive: refresh when the access token is within `refreshMarginMs` of expiry (or the
+ *   last refresh is over 8 days old, as the CLI does).
+ * - Single-flight inside a process; a lock file across processes. Inside the lock the file is
+ *   read again, and a token another process already rotated is adopted, not refreshed again.
+ * - Never retried blindly: one refresh request per need. A dead grant (`refresh_token_reused`,
+ *   `…_expired`, `…_invalidated`, `invalid_grant`) ends in {@link LoginRequiredError}; a
+ *   network failure keeps the current token while it is still valid.
+ *
+ * @module
+ */
+
+import { rm } from "node:fs/promises";
+import { type FileLockOptions, withFileLock } from "../fs/file_lock.ts";
+import { OAuthError, type OAuthServer, refreshGrant } from "./oauth.ts";
+import { DEFAULT_ISSUER, REFRESH_INTERVAL_MS } from "./protocol.ts";
+import {
+  describeTokens,
+  readCodexAuthFile,
+  readTokenFile,
+  type StoredTokens,
+  writeCodexAuthFile,
+  writeTokenFile,
+} from "./token_file.ts";
+
+/** The command that logs in, for messages (entry points set their own). */
+export const DEFAULT_LOGIN_COMMAND = "deno run -A jsr:@x/codex-provider/login";
+
+/** The login is gone (the refresh token was reused, expired or revoked): log in again. */
+export class LoginRequiredError extends Error {
+  /** The token endpoint's code. */
+  readonly code: string;
+  /** Create one that names the command to run. */
+  constructor(code: string, loginCommand: string, cause?: unknown) {
+    super(
+      `Your ChatGPT login is no longer valid (${code}). Log in again: ${loginCommand}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.name = "LoginRequiredError";
+    this.code = code;
+  }
+}
+
+/** Options of {@link TokenStore}. */
+export interface TokenStoreOptions {
+  /** The token file. */
+  path: string;
+  /** Its format: ours (default) or the Codex CLI's `auth.json`. */
+  format?: "codex-provider" | "codex-cli";
+  /** The issuer to refresh with; default the file's, else `CODEX_AUTH_ISSUER`, else OpenAI. */
+  issuer?: string;
+  /** Refresh this long before expiry (default 5 min). */
+  refreshMarginMs?: number;
+  /** Give a refresh request this long (default 30 s). */
+  refreshTimeoutMs?: number;
+  /** Refresh body encoding (default `json`, as the current CLI). */
+  refreshEncoding?: "json" | "form";
+  /** Lock behaviour. */
+  lock?: FileLockOptions;
+  /** Named in "log in again" messages. */
+  loginCommand?: string;
+  /** Injected fetch (tests). */
+  fetch?: typeof fetch;
+  /** Called when a refresh failed for a passing reason and the current token is still used. */
+  onRefreshDeferred?: (error: OAuthError) => void;
+}
+
+/**
+ * Tokens in one file, kept fresh.
+ *
+ * @example
+ * ```ts ignore
+ * import { TokenStore } from "@x/codex-provider";
+ * const store = new TokenStore({ path: "/home/me/.config/codex-provider/tokens.json" });
+ * const { access_token, account_id } = await store.getFresh();
+ * ```
+ */
+export class TokenStore {
+  /** The file. */
+  readonly path: string;
+  /** Its format. */
+  readonly format: "codex-provider" | "codex-cli";
+  #o: TokenStoreOptions;
+  #inflight?: Promise<StoredTokens>;
+
+  /** Create a store over a file (nothing is read yet). */
+  constructor(options: TokenStoreOptions) {
+    this.#o = options;
+    this.path = options.path;
+    this.format = options.format ?? "codex-provider";
+  }
+
+  get #loginCommand(): string {
+    return this.#o.loginCommand ?? DEFAULT_LOGIN_COMMAND;
+  }
+
+  /** Read the file as it is now. */
+  read(): Promise<StoredTokens> {
+    const hint = `Log in: ${this.#loginCommand}`;
+    return this.format === "codex-cli"
+      ? readCodexAuthFile(this.path, hint)
+      : readTokenFile(this.path, hint);
+  }
+
+  /** Replace the file's tokens (atomically, 0600). */
+  write(tokens: StoredTokens): Promise<void> {
+    return this.format === "codex-cli"
+      ? writeCodexAuthFile(this.path, tokens)
+      : writeTokenFile(this.path, tokens);
+  }
+
+  /** Delete the file. */
+  async remove(): Promise<void> {
+    await rm(this.path, { force: true });
+  }
+
+  /** Whether these tokens should be refreshed now. */
+  needsRefresh(t: StoredTokens, now: number = Date.now()): boolean {
+    const margin = this.#o.refreshMarginMs ?? 5 * 60_000;
+    if (t.expires_at) return Date.parse(t.expires_at) - margin <= now;
+    return now - Date.parse(t.last_refresh) > REFRESH_INTERVAL_MS;
+  }
+
+  /** Tokens that are valid now, refreshing first when they are about to expire. */
+  async getFresh(options: { signal?: AbortSignal } = {}): Promise<StoredTokens> {
+    const current = await this.read();
+    if (!this.needsRefresh(current)) return current;
+    return await this.#singleFlight(current.access_token, options.signal);
+  }
+
+  /**
+   * The backend refused `rejectedAccessToken` (401): use a token another process already
+   * rotated if there is one, else refresh once.
+   */
+  async afterUnauthorized(
+    rejectedAccessToken: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StoredTokens> {
+    const current = await this.read();
+    if (current.access_token !== rejectedAccessToken) return current;
+    return await this.#singleFlight(rejectedAccessToken, options.signal, true);
+  }
+
+  #singleFlight(seenAccess: string, signal?: AbortSignal, force = false): Promise<StoredTokens> {
+    this.#inflight ??= withFileLock(
+      `${this.path}.lock`,
+      () => this.#refreshLocked(seenAccess, force, signal),
+      this.#o.lock,
+    ).finally(() => (this.#inflight = undefined));
+    return this.#inflight;
+  }
+
+  async #refreshLocked(seenAccess: string, force: boolean, signal?: AbortSignal) {
+    const current = await this.read();
+    // Another process rotated while we waited for the lock: adopt its tokens.
+    if (current.access_token !== seenAccess) return current;
+    if (!force && !this.needsRefresh(current)) return current;
+    const server: OAuthServer = {
+      issuer: this.#o.issuer ?? currentIssuer(current),
+      refreshEncoding: this.#o.refreshEncoding,
+      fetch: this.#o.fetch,
+    };
+    const timeout = AbortSignal.timeout(this.#o.refreshTimeoutMs ?? 30_000);
+    let answer;
+    try {
+      answer = await refreshGrant(
+        server,
+        current.refresh_token,
+        signal ? AbortSignal.any([signal, timeout]) : timeout,
+      );
+    } catch (e) {
+      if (e instanceof OAuthError && e.permanent) {
+        throw new LoginRequiredError(e.code, this.#loginCommand, e);
+      }
+      const stillValid = current.expires_at && Date.parse(current.expires_at) > Date.now() + 10_000;
+      if (e instanceof OAuthError && stillValid && !force) {
+        this.#o.onRefreshDeferred?.(e);
+        return current;
+      }
+      throw e;
+    }
+    const next = describeTokens({
+      access_token: answer.access_token ?? current.access_token,
+      refresh_token: answer.refresh_token ?? current.refresh_token,
+      id_token: answer.id_token ?? current.id_token,
+      account_id: current.account_id,
+    }, { issuer: server.issuer, client_id: current.client_id, expires_in: answer.expires_in });
+    await this.write(next);
+    return next;
+  }
+}
+
+function currentIssuer(t: StoredTokens): string {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  return env?.CODEX_AUTH_ISSUER || t.issuer || DEFAULT_ISSUER;
+}

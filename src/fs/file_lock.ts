@@ -1,0 +1,133 @@
+/**
+ * A lock file shared by processes: created with O_EXCL, holding the owner's pid and a
+ * nonce. A lock whose owner died is recovered: at once when its pid is known to be gone,
+ * else once it is older than `staleMs` (a sandboxed process may not see other processes).
+ *
+ * @module
+ */
+
+import { link, open, readFile, rename, rm, stat } from "node:fs/promises";
+import process from "node:process";
+
+/** Options of {@link withFileLock}. */
+export interface FileLockOptions {
+  /** A lock older than this is taken over (default 30 s). */
+  staleMs?: number;
+  /** Give up waiting after this long (default 60 s). */
+  timeoutMs?: number;
+  /** How often to look again while waiting (default 25 ms). */
+  pollMs?: number;
+}
+
+/** The lock could not be had in time. */
+export class LockTimeoutError extends Error {
+  /** Create one naming the lock and its holder. */
+  constructor(path: string, holder: number | undefined) {
+    super(
+      `Another process${holder ? ` (pid ${holder})` : ""} has held ${path} for too long. ` +
+        `If no other codex-provider process is running, delete that file and try again.`,
+    );
+    this.name = "LockTimeoutError";
+  }
+}
+
+interface LockInfo {
+  pid?: number;
+  nonce?: string;
+  at?: number;
+}
+
+async function readLock(path: string): Promise<{ info: LockInfo; mtimeMs: number } | undefined> {
+  try {
+    const [text, st] = await Promise.all([readFile(path, "utf8"), stat(path)]);
+    let info: LockInfo = {};
+    try {
+      info = JSON.parse(text);
+    } catch { /* being written right now: treat as fresh, by its mtime */ }
+    return { info, mtimeMs: st.mtimeMs };
+  } catch {
+    return undefined; // released meanwhile
+  }
+}
+
+/** Whether the pid is known to be gone; undefined when this process cannot tell. */
+function pidGone(pid: number | undefined): boolean | undefined {
+  if (!pid || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ESRCH") return true;
+    if (code === "EPERM") return false;
+    return undefined; // no permission to look (Deno sandbox): fall back to age
+  }
+}
+
+/** Take a stale lock away, unless it changed hands since we read it. */
+async function breakLock(path: string, seen: LockInfo): Promise<void> {
+  const aside = `${path}.${crypto.randomUUID().slice(0, 8)}.stale`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return; // someone else broke or released it
+  }
+  try {
+    const moved = JSON.parse(await readFile(aside, "utf8")) as LockInfo;
+    if (seen.nonce && moved.nonce !== seen.nonce) {
+      await link(aside, path).catch(() => {}); // a fresh lock: put it back
+    }
+  } catch { /* unreadable: it was the stale one */ }
+  await rm(aside, { force: true });
+}
+
+/**
+ * Run `fn` while holding the lock file at `path`.
+ *
+ * @example
+ * ```ts
+ * import { withFileLock } from "@x/codex-provider";
+ * const dir = await Deno.makeTempDir();
+ * const n = await withFileLock(`${dir}/tokens.json.lock`, () => Promise.resolve(42));
+ * console.log(n); // 42
+ * ```
+ */
+export async function withFileLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
+  const staleMs = options.staleMs ?? 30_000;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const nonce = crypto.randomUUID();
+  let holder: number | undefined;
+  while (true) {
+    try {
+      const fh = await open(path, "wx", 0o600);
+      try {
+        await fh.writeFile(JSON.stringify({ pid: process.pid, nonce, at: Date.now() }));
+      } finally {
+        await fh.close();
+      }
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EEXIST") throw e;
+    }
+    const lock = await readLock(path);
+    if (!lock) continue;
+    holder = lock.info.pid;
+    const age = Date.now() - (lock.info.at ?? lock.mtimeMs);
+    if (pidGone(holder) === true || age > staleMs) {
+      await breakLock(path, lock.info);
+      continue;
+    }
+    if (Date.now() > deadline) throw new LockTimeoutError(path, holder);
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 25));
+  }
+  try {
+    return await fn();
+  } finally {
+    const lock = await readLock(path);
+    if (lock?.info.nonce === nonce) await rm(path, { force: true });
+  }
+}
