@@ -126,6 +126,8 @@ export interface FakeBackend {
   issueTokens(who?: FakeIdentity, opts?: { ttlSeconds?: number }): FakeTokenSet;
   /** Refresh grants answered with new tokens. */
   readonly refreshCount: number;
+  /** The token state (to spend or revoke a token as another client would). */
+  readonly authority: FakeAuthority;
   /** Requests to the token endpoint. */
   tokenRequests(): RecordedRequest[];
   /** Fail the next token requests with these answers (or dropped connections). */
@@ -404,6 +406,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     get refreshCount() {
       return authority.refreshCount;
     },
+    authority,
     tokenRequests: () => requests.filter((r) => r.path === TOKEN_PATH),
     failNextTokenRequests: (...faults) => void tokenFaults.push(...faults),
     approveDevice: (code) =>
