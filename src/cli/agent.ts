@@ -10,7 +10,6 @@ import { spawn } from "node:child_process";
 import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { Agent } from "../agent/agent.ts";
 import { codingInstructions } from "../agent/instructions.ts";
@@ -27,6 +26,8 @@ import type { ReasoningEffort } from "../codex/types.ts";
 import { codexHome, defaultSessionDir, defaultTokenFile } from "../paths.ts";
 import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
 import { Workspace } from "../tools/workspace.ts";
+import { LineReader } from "./line_reader.ts";
+import { exitOnUncaught } from "./uncaught.ts";
 import { JsonRenderer, type Renderer, TerminalRenderer } from "./render.ts";
 import { sandboxFlags } from "./sandbox.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -213,32 +214,23 @@ async function runTurn(
 
 /** Read tasks line by line (buffered, so type-ahead and piped input are kept). */
 async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<number> {
-  const rl = createInterface({
-    input: process.stdin,
-    output: process.stderr,
-    terminal: process.stdin.isTTY === true,
-  });
+  const input = new LineReader(color ? "\x1b[1m›\x1b[22m " : "› ");
   let running: AbortController | undefined;
-  let inputEnded = false; // lines already read stay buffered after end of input
-  rl.on("close", () => (inputEnded = true));
   // On a terminal, readline turns Ctrl-C into this event: stop the task, or leave when idle.
-  rl.on("SIGINT", () => (running ? running.abort() : rl.close()));
-  rl.setPrompt(color ? "\x1b[1m›\x1b[22m " : "› ");
+  input.rl.on("SIGINT", () => (running ? running.abort() : input.close()));
   process.stderr.write("Type a task. /exit or Ctrl-D leaves; Ctrl-C stops a running task.\n");
   let last: number = EXIT.ok;
-  const lines = rl[Symbol.asyncIterator]();
   while (true) {
-    if (!inputEnded) rl.prompt();
-    const next = await lines.next();
-    if (next.done) break;
-    const line = String(next.value).trim();
+    const raw = await input.next();
+    if (raw === undefined) break;
+    const line = raw.trim();
     if (line === "/exit" || line === "/quit") break;
     if (!line) continue;
     running = new AbortController();
     last = await runTurn(agent, line, ui, running);
     running = undefined;
   }
-  rl.close();
+  input.close();
   process.stderr.write("\n");
   return last === EXIT.cancelled ? EXIT.ok : last;
 }
@@ -313,18 +305,6 @@ export async function main(argv: string[]): Promise<number> {
     ui.error(codeOf(e), (e as Error).message);
     return exitCodeFor(e);
   }
-}
-
-/** Last resort: whatever escaped is one clear line, never a stack trace. */
-export function exitOnUncaught(): void {
-  const fail = (e: unknown) => {
-    process.stderr.write(
-      `error (internal): ${(e as Error)?.message ?? e}\nThis is a bug; please report it.\n`,
-    );
-    process.exit(EXIT.failed);
-  };
-  process.on("uncaughtException", fail);
-  process.on("unhandledRejection", fail);
 }
 
 if (import.meta.main) {

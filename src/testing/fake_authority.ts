@@ -177,7 +177,11 @@ export class FakeAuthority {
   }
 
   /** Approve the device login whose code the person typed; false for an unknown code. */
-  async approveDevice(userCode: string, redirectUri: string, who: FakeIdentity = {}) {
+  async approveDevice(
+    userCode: string,
+    redirectUri: string,
+    who: FakeIdentity = {},
+  ): Promise<boolean> {
     const typed = userCode.trim().toUpperCase();
     const device = [...this.#devices.values()].find((d) => d.userCode === typed);
     if (!device) return false;

@@ -200,7 +200,6 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   const queue: FakeStep[] = [];
   const requests: RecordedRequest[] = [];
   const tokenFaults: TokenFault[] = [];
-  let authority!: FakeAuthority;
   const issuedEncrypted = new Set<string>();
   const lastInputTokens = new Map<string, number>();
   const open = new Set<ServerResponse>();
@@ -391,7 +390,8 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  authority = new FakeAuthority(url, ttl);
+  // Handlers above use it; no request can arrive before the server has an address.
+  const authority = new FakeAuthority(url, ttl);
 
   return {
     url,
