@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { toCodexAuthJson } from "../src/auth/token_file.ts";
+import { toCodexAuthJson, writeTokenFile } from "../src/auth/token_file.ts";
 import { describeTokens } from "../src/auth/token_file.ts";
 import type { InputItem } from "../src/codex/types.ts";
 import { fault, item, reply } from "../src/testing/mod.ts";
@@ -180,4 +180,31 @@ test("agent CLI: under the sandbox a bash timeout still kills the whole process 
       state = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1][0];
     } catch { /* no such process */ }
     assert.ok(state === "gone" || state === "Z", `background sleep still running (state ${state})`);
+  }));
+
+test("agent CLI: an expired access token is refreshed inside the sandbox, once, and the file rotated", () =>
+  withCli(async ({ fake, run, tokenFile }) => {
+    const expired = fake.issueTokens({}, { ttlSeconds: -60 });
+    await writeTokenFile(tokenFile, describeTokens(expired, { issuer: fake.url }));
+    fake.enqueue(reply.text("fresh"));
+    const r = await run(["--json", "hi"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.events[0].sandboxed, true);
+    assert.equal(fake.refreshCount, 1);
+    const saved = JSON.parse(await readFile(tokenFile, "utf8"));
+    assert.notEqual(saved.access_token, expired.access_token);
+    assert.equal(fake.responsesRequests()[0].headers.authorization, `Bearer ${saved.access_token}`);
+  }));
+
+test("agent CLI: a burned refresh token says to log in again, exit 3", () =>
+  withCli(async ({ fake, run, tokenFile }) => {
+    const expired = fake.issueTokens({}, { ttlSeconds: -60 });
+    await writeTokenFile(tokenFile, describeTokens(expired, { issuer: fake.url }));
+    fake.authority.refresh(expired.refresh_token); // spent elsewhere
+    const r = await run(["hi"]);
+    assert.equal(r.code, 3);
+    assert.match(
+      r.stderr,
+      /Your ChatGPT login is no longer valid \(refresh_token_reused\)\. Log in again: deno task login/,
+    );
   }));

@@ -10,7 +10,10 @@ import process from "node:process";
 type Env = Record<string, string | undefined>;
 
 /** Why the browser will not be opened here (SSH, no display), or undefined when it can be. */
-export function noBrowserReason(env: Env = process.env, platform: string = process.platform) {
+export function noBrowserReason(
+  env: Env = process.env,
+  platform: string = process.platform,
+): string | undefined {
   if (env.SSH_CONNECTION || env.SSH_CLIENT || env.SSH_TTY) return "this is an SSH session";
   if (platform === "linux" && !env.DISPLAY && !env.WAYLAND_DISPLAY && !env.BROWSER) {
     return "there is no graphical display";

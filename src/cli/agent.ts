@@ -139,9 +139,12 @@ async function relaunchSandboxed(argv: string[], o: Options): Promise<number | u
     return undefined;
   }
   const workspace = await realpath(o.cwd).catch(() => o.cwd);
+  // The folder of the token file in use (ours, or the Codex CLI's shared one) is written
+  // on refresh (atomic replace and its lock file).
+  const source = await findTokenSource(o.tokenFile).catch(() => undefined);
   const flags = sandboxFlags({
     workspace,
-    tokenFile: o.tokenFile ?? defaultTokenFile(),
+    tokenFile: source?.path ?? o.tokenFile ?? defaultTokenFile(),
     codexHome: codexHome(),
     sessionDir: defaultSessionDir(),
     baseUrl: baseUrlFromEnv(),

@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 export interface SandboxNeeds {
   /** The workspace (read and write). */
   workspace: string;
-  /** Our token file (its folder is read and written: atomic replace, lock file). */
+  /** The token file in use (its folder is read and written: atomic replace, lock file). */
   tokenFile: string;
   /** The Codex CLI's home (read: its auth.json). */
   codexHome: string;
