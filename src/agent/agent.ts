@@ -140,10 +140,14 @@ export class Agent {
     return this.#o.session.id;
   }
 
-  /** Run one turn for a user message (or prepared items). */
+  /**
+   * Run one turn for a user message (or prepared items). `followUps`, when given, is asked
+   * between model responses for messages that arrived meanwhile; they join the conversation
+   * before the next request.
+   */
   async *run(
     input: string | InputItem[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; followUps?: () => string[] } = {},
   ): AsyncGenerator<AgentEvent, void, undefined> {
     const signal = options.signal ?? new AbortController().signal;
     const o = this.#o;
@@ -162,7 +166,7 @@ export class Agent {
       if (signal.aborted) throw new CodexError("aborted", "The turn was cancelled.");
       await o.session.append(round);
       if (response.usage) await o.session.recordUsage(response.usage);
-      round = [];
+      round = calls.length ? (options.followUps?.() ?? []).map(userMessage) : [];
       if (!calls.length || rounds >= maxRounds) {
         yield {
           type: "done",

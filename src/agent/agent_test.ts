@@ -242,3 +242,15 @@ test("agent: the round limit stops a model that never stops calling tools", () =
       3,
     );
   }));
+
+test("agent: follow-ups that arrive mid-turn join the conversation before the next request", () =>
+  withRig(async ({ fake, make }) => {
+    fake.enqueue(reply.items([item.call("list_files", {})]), reply.text("seen both"));
+    const pending = ["also check the README"];
+    const agent = await make();
+    for await (const _ of agent.run("look", { followUps: () => pending.splice(0) })) { /* drain */ }
+    const input = inputOf(fake, 1);
+    const last = input.at(-1)!;
+    assert.equal(last.type === "message" && last.content[0].text, "also check the README");
+    assert.equal(input.at(-2)!.type, "function_call_output", "after the tool outputs it answers");
+  }));

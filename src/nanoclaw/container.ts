@@ -1,0 +1,229 @@
+/**
+ * The NanoClaw container provider: `runProvider(containerInput)`, and a program that reads
+ * the ContainerInput JSON from stdin. It runs the same agent engine as the terminal agent in
+ * the group's folder, reports each result between output markers as it happens, continues
+ * the conversation across container runs (`sessionId` in, `newSessionId` out), takes
+ * follow-ups from the IPC folder until `_close`, and gives the agent NanoClaw's tools.
+ * Secrets come only from stdin: never put into the environment, scrubbed from bash's.
+ *
+ * @module
+ */
+
+import { realpathSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { Agent } from "../agent/agent.ts";
+import { SessionError, SessionStore } from "../agent/session_store.ts";
+import { ResponsesClient } from "../codex/client.ts";
+import { CodexError } from "../codex/errors.ts";
+import { isEffort } from "../codex/models.ts";
+import { DEFAULT_MODEL } from "../codex/protocol.ts";
+import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
+import { Workspace } from "../tools/workspace.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+import { nanoclawInstructions, SCHEDULED_PREFIX } from "./instructions.ts";
+import { InputWatcher } from "./ipc.ts";
+import { formatOutput } from "./markers.ts";
+import { nanoclawTools } from "./nanoclaw_tools.ts";
+import {
+  type ContainerInput,
+  type ContainerOutput,
+  DEFAULT_WORKSPACE,
+  IPC_INPUT,
+  NANOCLAW_LOGIN_COMMAND,
+  SECRET,
+} from "./protocol.ts";
+
+export type { ContainerInput, ContainerOutput } from "./protocol.ts";
+
+/** Where the provider writes and reads (defaults: the process's). */
+export interface ProviderOptions {
+  /** Environment (paths, base URL); default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Output (markers); default stdout. */
+  write?: (text: string) => void;
+  /** Log lines; default stderr. */
+  log?: (text: string) => void;
+}
+
+class InputError extends Error {}
+
+/** Check the host's input; every problem is named. */
+export function validateInput(raw: unknown): ContainerInput {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new InputError("The container input is not a JSON object.");
+  }
+  const i = raw as Record<string, unknown>;
+  const missing = ["prompt", "groupFolder", "chatJid"].filter((k) =>
+    typeof i[k] !== "string" || !i[k]
+  );
+  if (missing.length) throw new InputError(`The container input lacks ${missing.join(", ")}.`);
+  if (typeof i.isMain !== "boolean") {
+    throw new InputError("The container input lacks isMain (true or false).");
+  }
+  if (i.secrets !== undefined && (typeof i.secrets !== "object" || i.secrets === null)) {
+    throw new InputError("The container input's secrets must be an object.");
+  }
+  if (i.sessionId !== undefined && i.sessionId !== null && typeof i.sessionId !== "string") {
+    throw new InputError("The container input's sessionId must be a string.");
+  }
+  return i as unknown as ContainerInput;
+}
+
+/** Credentials from the secrets; the container cannot refresh (the host does, per spawn). */
+function secretCredentials(secrets: Record<string, string>) {
+  return ({ forceRefresh }: { forceRefresh: boolean }) => {
+    if (forceRefresh) {
+      return Promise.reject(
+        new CodexError(
+          "authentication",
+          `The ChatGPT login was refused. On the NanoClaw host, log in again: ${NANOCLAW_LOGIN_COMMAND}`,
+        ),
+      );
+    }
+    return Promise.resolve({
+      accessToken: secrets[SECRET.accessToken],
+      accountId: secrets[SECRET.accountId],
+    });
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false);
+}
+
+/**
+ * Run the agent for one container: the first prompt, then follow-ups until `_close`.
+ * Returns the exit code (0, or 1 after an error marker).
+ */
+export async function runProvider(input: unknown, options: ProviderOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const write = options.write ?? ((t: string) => void process.stdout.write(t));
+  const log = options.log ?? ((t: string) => void process.stderr.write(`[codex] ${t}\n`));
+  let newSessionId: string | undefined;
+  const emit = (o: ContainerOutput) =>
+    write(formatOutput(newSessionId ? { ...o, newSessionId } : o));
+  let watcher: InputWatcher | undefined;
+  try {
+    const inp = validateInput(input);
+    const secrets = inp.secrets ?? {};
+    if (secrets[SECRET.authError]) {
+      throw new CodexError("authentication", secrets[SECRET.authError]);
+    }
+    if (!secrets[SECRET.accessToken] || !secrets[SECRET.accountId]) {
+      throw new CodexError(
+        "authentication",
+        `No ChatGPT login reached the container. On the NanoClaw host, log in: ${NANOCLAW_LOGIN_COMMAND}`,
+      );
+    }
+    const root = env.NANOCLAW_WORKSPACE || DEFAULT_WORKSPACE;
+    const workspace = await Workspace.open(join(root, "group"));
+    const store = new SessionStore(
+      env.CODEX_SESSION_DIR || join(env.HOME || "/home/node", ".claude", "codex-sessions"),
+    );
+    let session;
+    try {
+      session = inp.sessionId ? await store.open(inp.sessionId) : undefined;
+    } catch (e) {
+      if (!(e instanceof SessionError)) throw e;
+      log(`session ${inp.sessionId} cannot be continued (${e.message}); starting a new one`);
+    }
+    session ??= await store.create({ cwd: workspace.root });
+    newSessionId = session.id;
+
+    const effort = secrets[SECRET.effort] || env.CODEX_REASONING_EFFORT;
+    if (effort && !isEffort(effort)) log(`ignoring unknown reasoning effort '${effort}'`);
+    const token = secrets[SECRET.accessToken];
+    const agent = new Agent({
+      client: new ResponsesClient({
+        baseUrl: secrets[SECRET.baseUrl] || env.CODEX_BASE_URL || undefined,
+        credentials: secretCredentials(secrets),
+        version: denoJson.version,
+      }),
+      model: secrets[SECRET.model] || env.CODEX_MODEL || DEFAULT_MODEL,
+      effort: effort && isEffort(effort) ? effort : undefined,
+      instructions: await nanoclawInstructions({
+        workspace: root,
+        assistantName: inp.assistantName,
+        isMain: inp.isMain,
+      }),
+      tools: new ToolSet([
+        ...DEFAULT_TOOLS,
+        ...nanoclawTools({
+          workspace: root,
+          chatJid: inp.chatJid,
+          groupFolder: inp.groupFolder,
+          isMain: inp.isMain,
+        }),
+      ]),
+      workspace,
+      session,
+      secrets: () => [token],
+    });
+
+    const inputDir = join(root, IPC_INPUT);
+    if (await exists(inputDir)) {
+      watcher = new InputWatcher(inputDir, log);
+      await watcher.start();
+    }
+    let prompt: string | undefined = inp.isScheduledTask
+      ? `${SCHEDULED_PREFIX}\n\n${inp.prompt}`
+      : inp.prompt;
+    while (prompt !== undefined) {
+      for await (const ev of agent.run(prompt, { followUps: () => watcher?.take() ?? [] })) {
+        if (ev.type === "message") emit({ status: "success", result: ev.text });
+        else if (ev.type === "retry") log(`retrying in ${ev.delayMs} ms: ${ev.reason}`);
+      }
+      emit({ status: "success", result: null });
+      prompt = watcher && !watcher.closeRequested ? await watcher.next() : undefined;
+    }
+    return 0;
+  } catch (e) {
+    const message = (e as Error)?.message ?? String(e);
+    log(`error: ${message}`);
+    emit({ status: "error", result: `⚠️ ${message}`, error: message });
+    return 1;
+  } finally {
+    watcher?.stop();
+  }
+}
+
+/** Whether this module is the program being run (Deno, Node 24+, and older Node). */
+function isMainModule(meta: ImportMeta): boolean {
+  const main = (meta as { main?: boolean }).main;
+  if (typeof main === "boolean") return main;
+  try {
+    return !!process.argv[1] && meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of process.stdin) chunks.push(c as Uint8Array);
+  return new TextDecoder().decode(
+    chunks.reduce((a, c) => {
+      const all = new Uint8Array(a.length + c.length);
+      all.set(a);
+      all.set(c, a.length);
+      return all;
+    }, new Uint8Array()),
+  );
+}
+
+if (isMainModule(import.meta)) {
+  const text = await readStdin();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined; // reported by runProvider as "not a JSON object"
+  }
+  const code = await runProvider(parsed);
+  process.exitCode = code;
+  // Let output drain; leave even if an idle keep-alive connection holds the event loop.
+  setTimeout(() => process.exit(code), 1000).unref?.();
+}
