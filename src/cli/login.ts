@@ -7,9 +7,7 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { noBrowserReason } from "../auth/browser.ts";
 import { findTokenSource, type TokenSource } from "../auth/credentials.ts";
-import { browserLogin, deviceLogin, type LoginUi, pasteLogin } from "../auth/login_flows.ts";
 import { OAuthError, type OAuthServer, revokeToken } from "../auth/oauth.ts";
 import type { SignedIn } from "../auth/pages.ts";
 import { CALLBACK_PORTS, DEFAULT_ISSUER } from "../auth/protocol.ts";
@@ -22,7 +20,7 @@ import {
 import { TokenStore } from "../auth/token_store.ts";
 import { codexAuthFile, currentEnv, defaultTokenFile } from "../paths.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { LineReader } from "./line_reader.ts";
+import { bold, dim, interactiveLogin, tty } from "./login_ui.ts";
 import { exitOnUncaught } from "./uncaught.ts";
 
 /** Exit codes (documented in the README). */
@@ -129,54 +127,6 @@ async function existingSource(o: Options): Promise<TokenSource> {
 }
 
 const err = (s: string) => process.stderr.write(s);
-const tty = process.stderr.isTTY === true && !currentEnv().NO_COLOR;
-const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[22m` : s);
-const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[22m` : s);
-
-function terminalUi(input: () => LineReader): LoginUi {
-  const frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
-  let frame = 0;
-  return {
-    showUrl(url, mode, opened) {
-      if (mode === "browser") {
-        err(
-          opened
-            ? "Your browser should open to sign in. If it does not, open this address:\n"
-            : "Open this address in a browser on this machine to sign in:\n",
-        );
-      } else {
-        err("Open this address in a browser (on any machine) and sign in:\n");
-      }
-      err(`\n  ${url}\n\n`);
-      if (mode === "paste") {
-        err(dim(
-          "After signing in, the browser goes to a localhost address that will not load here.\n" +
-            "That is expected: copy that whole address from the address bar and paste it below.\n\n",
-        ));
-      }
-    },
-    waiting(msLeft) {
-      if (!tty) return;
-      const s = Math.ceil(msLeft / 1000);
-      const left = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-      err(
-        `\r${frames[frame++ % frames.length]} Waiting for the sign-in… ${left} left ${
-          dim("(Ctrl-C to cancel)")
-        }  `,
-      );
-    },
-    showDeviceCode(code, url) {
-      const spaced = code.split("").join(" ");
-      const line = "═".repeat(spaced.length + 6);
-      err(`On any device, open ${bold(url)} and enter this code:\n\n`);
-      err(`    ╔${line}╗\n    ║   ${bold(spaced)}   ║\n    ╚${line}╝\n\n`);
-      err(dim("Waiting for you to enter it (up to 15 minutes; Ctrl-C to cancel)…\n"));
-    },
-    readLine: (prompt) => input().next(prompt),
-    notice: (text) => err(`${tty ? "\r\x1b[K" : ""}${text}\n`),
-  };
-}
-
 function describe(who: SignedIn): string {
   return `${who.email ?? "an unknown account"}${who.plan ? ` (ChatGPT ${who.plan})` : ""}`;
 }
@@ -294,38 +244,15 @@ async function login(o: Options): Promise<number> {
     ));
     return LOGIN_EXIT.ok;
   }
-  let reader: LineReader | undefined;
-  const ui = terminalUi(() => (reader ??= new LineReader()));
-  const ctl = new AbortController();
-  const onSigint = () => ctl.abort();
-  process.on("SIGINT", onSigint);
-  const complete = (answer: Parameters<Parameters<typeof browserLogin>[2]>[0]) =>
-    save(describeTokens(answer, { issuer: server.issuer, expires_in: answer.expires_in }));
-  try {
-    let who: SignedIn;
-    if (o.device) {
-      who = await deviceLogin(server, ui, complete, { signal: ctl.signal });
-    } else {
-      const why = o.noBrowser ? "" : noBrowserReason();
-      if (o.noBrowser || why) {
-        if (why) ui.notice(`Paste mode, because ${why} (use --device for a code instead).`);
-        who = await pasteLogin(server, ui, complete, { signal: ctl.signal });
-      } else {
-        who = await browserLogin(server, ui, complete, {
-          signal: ctl.signal,
-          ports: o.port ? [o.port] : CALLBACK_PORTS,
-        });
-      }
-    }
-    ui.notice(
-      `Logged in as ${bold(describe(who))}.`,
-    );
-    err(dim(`Tokens saved to ${store.path}.\n`));
-    return LOGIN_EXIT.ok;
-  } finally {
-    process.off("SIGINT", onSigint);
-    reader?.close();
-  }
+  const who = await interactiveLogin(
+    server,
+    (answer) =>
+      save(describeTokens(answer, { issuer: server.issuer, expires_in: answer.expires_in })),
+    { device: o.device, noBrowser: o.noBrowser, ports: o.port ? [o.port] : CALLBACK_PORTS },
+  );
+  err(`${tty ? "\r\x1b[K" : ""}Logged in as ${bold(describe(who))}.\n`);
+  err(dim(`Tokens saved to ${store.path}.\n`));
+  return LOGIN_EXIT.ok;
 }
 
 /** Run the login CLI; returns the exit code. */
