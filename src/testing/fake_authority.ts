@@ -171,6 +171,11 @@ export class FakeAuthority {
     return device;
   }
 
+  /** User codes of device logins not approved yet. */
+  pendingDeviceCodes(): string[] {
+    return [...this.#devices.values()].filter((d) => !d.approved).map((d) => d.userCode);
+  }
+
   /** The device login with this id. */
   device(deviceAuthId: string): FakeDevice | undefined {
     return this.#devices.get(deviceAuthId);
