@@ -15,7 +15,6 @@ import {
   OAuthError,
   type OAuthServer,
   type PkceSession,
-  skipStateCheck,
   type TokenAnswer,
   validateCallback,
 } from "./oauth.ts";
@@ -202,7 +201,7 @@ export async function pasteLogin(
       const validated = validateCallback(
         server,
         params,
-        params.has("state") ? pkce.state : skipStateCheck,
+        params.has("state") ? pkce.state : undefined,
       );
       const answer = await exchangeCode(
         server,
@@ -307,7 +306,7 @@ export async function deviceLogin(
     if (!code || !verifier) {
       throw new OAuthError("invalid_answer", "The device login answer lacks its code.");
     }
-    const validated = validateCallback(server, new URLSearchParams({ code }), skipStateCheck);
+    const validated = validateCallback(server, new URLSearchParams({ code }), undefined);
     const answer = await exchangeCode(
       server,
       validated,

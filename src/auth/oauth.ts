@@ -141,15 +141,21 @@ export function authorizeUrl(s: OAuthServer, redirectUri: string, pkce: PkceSess
 
 /**
  * Validate the parameters the browser brought back (state, or the error the server sent).
- * Returns the parameters to exchange.
+ * `expectedState` undefined skips the state check (a bare pasted code, or the device flow's
+ * code: both are bound to our PKCE verifier). Returns the parameters to exchange.
  */
 export function validateCallback(
   s: OAuthServer,
   params: URLSearchParams,
-  expectedState: string | typeof oauth.skipStateCheck,
+  expectedState: string | undefined,
 ): URLSearchParams {
   try {
-    return oauth.validateAuthResponse(server(s), CLIENT, params, expectedState);
+    return oauth.validateAuthResponse(
+      server(s),
+      CLIENT,
+      params,
+      expectedState ?? oauth.skipStateCheck,
+    );
   } catch (e) {
     if (e instanceof oauth.AuthorizationResponseError) {
       const desc = e.error_description ? `: ${e.error_description}` : "";
@@ -275,5 +281,3 @@ export async function revokeToken(
   if (!res.ok) await readTokenAnswer(res);
   else await res.body?.cancel();
 }
-
-export { skipStateCheck } from "oauth4webapi";

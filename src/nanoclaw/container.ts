@@ -9,12 +9,11 @@
  * @module
  */
 
-import { realpathSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { pathToFileURL } from "node:url";
 import { Agent } from "../agent/agent.ts";
+import { isMainModule } from "../cli/main_module.ts";
 import { SessionError, SessionStore } from "../agent/session_store.ts";
 import { ResponsesClient } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
@@ -187,17 +186,6 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
     return 1;
   } finally {
     watcher?.stop();
-  }
-}
-
-/** Whether this module is the program being run (Deno, Node 24+, and older Node). */
-function isMainModule(meta: ImportMeta): boolean {
-  const main = (meta as { main?: boolean }).main;
-  if (typeof main === "boolean") return main;
-  try {
-    return !!process.argv[1] && meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
   }
 }
 

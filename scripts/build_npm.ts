@@ -1,0 +1,146 @@
+// Build the npm package `nanoclaw-codex-provider` into npm/: `deno task build:npm`.
+//
+// - dist/: the library, ./host, ./container and ./testing as self-contained ESM bundles
+//   (deno bundle, which is esbuild) with bundled .d.ts, and the `nanoclaw-codex-provider` bin;
+// - plugins/codex/: the ready NanoClaw plugin folder: host.js, and the container provider as
+//   ONE file importing only node: built-ins, in two forms: provider-codex.js, and
+//   provider-codex.ts for NanoClaw's container tsc (strict, NodeNext) to compile;
+// - test/: the package's own tests, run with `node --test npm/test/`.
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import denoJson from "../deno.json" with { type: "json" };
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const OUT = join(ROOT, "npm");
+const NAME = "nanoclaw-codex-provider";
+
+async function bundle(
+  entry: string,
+  outfile: string,
+  opts: { minify?: boolean; types?: boolean } = {},
+) {
+  const args = ["bundle", "--quiet", "--platform", "deno", "--format", "esm", "-o", outfile];
+  if (opts.minify) args.push("--minify");
+  if (opts.types) args.push("--declaration");
+  const r = await new Deno.Command(Deno.execPath(), { args: [...args, entry], cwd: ROOT }).output();
+  if (!r.success) {
+    throw new Error(`bundling ${entry} failed:\n${new TextDecoder().decode(r.stderr)}`);
+  }
+}
+
+/**
+ * The modules a bundle imports that are not node: built-ins (a self-contained file has none).
+ * esbuild hoists an ESM bundle's external imports to its top, so the leading import
+ * statements (after comments) are all of them, plus any dynamic `import("…")`.
+ */
+export function foreignImports(js: string): string[] {
+  const specs: string[] = [];
+  let rest = js;
+  const leading =
+    /^(?:\s+|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/|#![^\n]*\n)*import\s*(?:[\w*{][^;"']*?from\s*)?["']([^"']+)["'];?/;
+  for (let m = rest.match(leading); m; m = rest.match(leading)) {
+    specs.push(m[1]);
+    rest = rest.slice(m[0].length);
+  }
+  for (const m of js.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) specs.push(m[1]);
+  return [...new Set(specs.filter((s) => !s.startsWith("node:")))];
+}
+
+const TS_HEADER =
+  `// @ts-nocheck -- generated: the codex-provider container provider, bundled into one file.
+// NanoClaw's container compiles this file with its agent-runner (tsc, strict, NodeNext) and
+// imports ./provider-codex.js. It imports only node: built-ins. Source and docs:
+// the nanoclaw-codex-provider npm package (src/nanoclaw/container.ts in its repository).
+`;
+
+async function build() {
+  await rm(OUT, { recursive: true, force: true });
+  const dist = join(OUT, "dist");
+  const plugin = join(OUT, "plugins", "codex");
+  await mkdir(dist, { recursive: true });
+  await mkdir(plugin, { recursive: true });
+  await mkdir(join(OUT, "test"), { recursive: true });
+
+  await bundle("mod.ts", join(dist, "mod.js"), { types: true });
+  await bundle("src/nanoclaw/host.ts", join(dist, "host.js"), { types: true });
+  await bundle("src/nanoclaw/container.ts", join(dist, "container.js"), { types: true });
+  await bundle("src/testing/mod.ts", join(dist, "testing.js"), { types: true });
+  await bundle("src/nanoclaw/cli.ts", join(dist, "cli.js"));
+  const cli = join(dist, "cli.js");
+  await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`);
+  await chmod(cli, 0o755);
+
+  await copyFile(join(dist, "host.js"), join(plugin, "host.js"));
+  await bundle("src/nanoclaw/container.ts", join(plugin, "provider-codex.js"), { minify: true });
+  const provider = await readFile(join(plugin, "provider-codex.js"), "utf8");
+  for (const file of ["provider-codex.js", "host.js"]) {
+    const foreign = foreignImports(await readFile(join(plugin, file), "utf8"));
+    if (foreign.length) {
+      throw new Error(`${file} is not self-contained: it imports ${foreign.join(", ")}`);
+    }
+  }
+  await writeFile(join(plugin, "provider-codex.ts"), TS_HEADER + provider);
+
+  const exp = (name: string) => ({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
+  const pkg = {
+    name: NAME,
+    version: denoJson.version,
+    description:
+      "NanoClaw provider plugin and library: your ChatGPT Plus/Pro subscription as the agent's backend, through the Codex CLI's OAuth and the Codex Responses API",
+    license: "MIT",
+    type: "module",
+    engines: { node: ">=20.12" },
+    keywords: ["nanoclaw", "codex", "chatgpt", "openai", "oauth", "agent"],
+    exports: {
+      ".": exp("mod"),
+      "./host": exp("host"),
+      "./container": exp("container"),
+      "./testing": exp("testing"),
+      "./plugins/codex/host.js": "./plugins/codex/host.js",
+      "./plugins/codex/provider-codex.js": "./plugins/codex/provider-codex.js",
+      "./package.json": "./package.json",
+    },
+    bin: { [NAME]: "dist/cli.js" },
+    files: ["dist", "plugins", "README.md", "LICENSE"],
+    scripts: { test: "node --test test/" },
+  };
+  await writeFile(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+  await copyFile(join(ROOT, "LICENSE"), join(OUT, "LICENSE"));
+  await writeFile(join(OUT, "README.md"), await npmReadme());
+  for (const f of await readdir(join(ROOT, "tests", "node"))) {
+    await copyFile(join(ROOT, "tests", "node", f), join(OUT, "test", f));
+  }
+
+  const size = async (p: string) => ((await stat(p)).size / 1024).toFixed(1);
+  console.log(`npm/ built: ${NAME}@${denoJson.version}`);
+  console.log(
+    `  plugins/codex/provider-codex.ts  ${await size(
+      join(plugin, "provider-codex.ts"),
+    )} KiB (one file, node: built-ins only)`,
+  );
+  console.log(
+    `  plugins/codex/provider-codex.js  ${await size(join(plugin, "provider-codex.js"))} KiB`,
+  );
+  console.log(`  plugins/codex/host.js            ${await size(join(plugin, "host.js"))} KiB`);
+}
+
+/** The package's README: the repository README's NanoClaw section, under a short intro. */
+async function npmReadme(): Promise<string> {
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  const start = readme.indexOf("## NanoClaw");
+  const end = readme.indexOf("\n## ", start + 3);
+  if (start < 0) throw new Error("README.md has no '## NanoClaw' section for the npm README.");
+  const section = readme.slice(start, end < 0 ? undefined : end).replace(
+    /^## NanoClaw[^\n]*\n/,
+    "",
+  );
+  return `# ${NAME}
+
+Run [NanoClaw](https://github.com/qwibitai/nanoclaw)'s agent on your ChatGPT Plus/Pro
+subscription: the Codex CLI's OAuth login, the ChatGPT backend's Codex Responses API, and a
+tool-using agent loop with NanoClaw's tools, sessions and follow-ups. Built from codex-provider
+(\`@x/codex-provider\` on JSR), MIT licensed.
+${section}`;
+}
+
+if (import.meta.main) await build();

@@ -1,0 +1,64 @@
+/**
+ * The npm package's command, `nanoclaw-codex-provider`: log in (into NanoClaw's
+ * `data/codex-tokens.json` by default), show or end the login, and install the plugin.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import process from "node:process";
+import { main as login } from "../cli/login_command.ts";
+import { isMainModule } from "../cli/main_module.ts";
+import { exitOnUncaught } from "../cli/uncaught.ts";
+import { installPlugin } from "./install.ts";
+import { NANOCLAW_TOKEN_FILE } from "./protocol.ts";
+
+const HELP = `nanoclaw-codex-provider: NanoClaw on your ChatGPT subscription (the Codex backend)
+
+Usage (in your NanoClaw folder):
+  npx nanoclaw-codex-provider install [NANOCLAW_DIR]   put the plugin in plugins/codex/
+  npx nanoclaw-codex-provider login [options]          sign in (browser, paste mode, --device)
+  npx nanoclaw-codex-provider status [--json]          who is signed in
+  npx nanoclaw-codex-provider logout                   revoke and delete the tokens
+
+Tokens go to ${NANOCLAW_TOKEN_FILE} in the current folder (NanoClaw's data folder) unless
+--token-file or CODEX_TOKEN_FILE says otherwise. 'login --help' lists the login options.
+`;
+
+/** Run the command; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "-h" || command === "--help" || command === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command === "install") {
+    const dir = rest[0] ?? process.cwd();
+    try {
+      const target = await installPlugin(dir, new URL("../plugins/codex/", import.meta.url));
+      process.stdout.write(
+        `Installed the Codex provider in ${target}.\nNext, in ${dir}:\n` +
+          "  1. add AGENT_PROVIDER=codex to .env (optional: CODEX_MODEL, CODEX_REASONING_EFFORT)\n" +
+          "  2. npx tsx setup/index.ts --step codex-auth   (or: npx nanoclaw-codex-provider login)\n" +
+          "  3. restart NanoClaw\n",
+      );
+      return 0;
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  if (["login", "status", "logout"].includes(command)) {
+    const named = rest.some((a) => a === "--token-file" || a.startsWith("--token-file=")) ||
+      !!process.env.CODEX_TOKEN_FILE;
+    const tokenFile = named ? [] : ["--token-file", join(process.cwd(), NANOCLAW_TOKEN_FILE)];
+    return await login([command, ...tokenFile, ...rest]);
+  }
+  process.stderr.write(`error: unknown command '${command}'. See --help.\n`);
+  return 2;
+}
+
+if (isMainModule(import.meta)) {
+  exitOnUncaught();
+  process.exit(await main(process.argv.slice(2)));
+}

@@ -1,0 +1,85 @@
+// The package as published: its exports resolve under Node, the provider is one file that
+// imports only node: built-ins, and the bin installs the plugin into a NanoClaw checkout.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const PKG = fileURLToPath(new URL("..", import.meta.url));
+
+test("package: every export resolves and loads under Node", async () => {
+  const mod = await import("nanoclaw-codex-provider");
+  for (const name of ["ResponsesClient", "Agent", "TokenStore", "ToolSet", "SessionStore"]) {
+    assert.equal(typeof mod[name], "function", name);
+  }
+  assert.equal(typeof (await import("nanoclaw-codex-provider/container")).runProvider, "function");
+  assert.equal(
+    typeof (await import("nanoclaw-codex-provider/host")).default.getSecrets,
+    "function",
+  );
+  assert.equal(
+    typeof (await import("nanoclaw-codex-provider/testing")).startFakeBackend,
+    "function",
+  );
+});
+
+test("package: the container provider is one file importing only node: built-ins", async () => {
+  for (const f of ["provider-codex.js", "provider-codex.ts"]) {
+    const text = await readFile(join(PKG, "plugins/codex", f), "utf8");
+    const specs = [
+      ...text.matchAll(/(?:^|[;}\s])import\s*(?:[\w*{][^;"']*?from\s*)?["']([^"']+)["']/g),
+    ].map((m) => m[1]);
+    assert.ok(specs.length > 0);
+    assert.deepEqual(specs.filter((s) => !s.startsWith("node:")), [], f);
+  }
+});
+
+test("package: `nanoclaw-codex-provider install` puts the plugin into a NanoClaw checkout", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "nanoclaw-checkout-"));
+  try {
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "nanoclaw" }));
+    await mkdir(join(dir, "container"));
+    const r = spawnSync(process.execPath, [join(PKG, "dist/cli.js"), "install", dir], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /AGENT_PROVIDER=codex/);
+    for (const f of ["host.js", "provider-codex.ts"]) {
+      assert.equal(
+        await readFile(join(dir, "plugins/codex", f), "utf8"),
+        await readFile(join(PKG, "plugins/codex", f), "utf8"),
+      );
+    }
+    const help = spawnSync(process.execPath, [join(PKG, "dist/cli.js"), "--help"], {
+      encoding: "utf8",
+    });
+    assert.equal(help.status, 0);
+    const notNano = spawnSync(process.execPath, [join(PKG, "dist/cli.js"), "install", tmpdir()], {
+      encoding: "utf8",
+    });
+    assert.equal(notNano.status, 1);
+    assert.match(notNano.stderr, /is not a NanoClaw checkout|has no container/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("package: the login bin defaults to NanoClaw's data/codex-tokens.json", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "nanoclaw-status-"));
+  try {
+    const env = { ...process.env };
+    delete env.CODEX_TOKEN_FILE;
+    const r = spawnSync(process.execPath, [join(PKG, "dist/cli.js"), "status", "--json"], {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 3);
+    assert.match(JSON.parse(r.stdout).reason, /data\/codex-tokens\.json/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

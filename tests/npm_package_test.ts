@@ -1,0 +1,105 @@
+// The built npm package (deno task build:npm, which the test task runs first): the container
+// provider's .ts form compiles under NanoClaw's container tsc (strict, NodeNext) together
+// with an agent-runner entry, and the compiled runner drives it against the fake, as
+// NanoClaw's entrypoint does (tsc, then node, ContainerInput on stdin).
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { parseOutputs } from "../src/nanoclaw/markers.ts";
+import { reply, startFakeBackend } from "../src/testing/mod.ts";
+
+const PLUGIN = new URL("../npm/plugins/codex/", import.meta.url).pathname;
+/** The TypeScript NanoClaw 1.x's agent runner compiles with. */
+const TSC = "npm:typescript@5.9.3/tsc";
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    outDir: "dist",
+    rootDir: "src",
+  },
+  include: ["src/**/*"],
+};
+
+// The shape of NanoClaw's entrypoint: read the input, import the provider, run it.
+const RUNNER = `declare const process: { stdin: AsyncIterable<Uint8Array>; exitCode?: number };
+interface ContainerInput { prompt: string; groupFolder: string; chatJid: string; isMain: boolean;
+  sessionId?: string; secrets?: Record<string, string>; provider?: string }
+const chunks: Uint8Array[] = [];
+for await (const c of process.stdin) chunks.push(c);
+const input: ContainerInput = JSON.parse(new TextDecoder().decode(Buffer.concat(chunks)));
+declare const Buffer: { concat(list: Uint8Array[]): Uint8Array };
+if (input.provider !== "claude") {
+  const { runProvider } = await import("./provider-codex.js");
+  process.exitCode = await runProvider(input);
+}
+`;
+
+test("npm package: provider-codex.ts compiles with NanoClaw's tsc (strict, NodeNext) and runs", async () => {
+  assert.ok(
+    await stat(join(PLUGIN, "provider-codex.ts")).catch(() => undefined),
+    "npm/ is not built: run `deno task build:npm` (the test task does it first)",
+  );
+  const dir = await mkdtemp(join(tmpdir(), "cp-agent-runner-"));
+  const fake = await startFakeBackend();
+  try {
+    await mkdir(join(dir, "src"));
+    await writeFile(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "agent-runner", type: "module" }),
+    );
+    await writeFile(join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG));
+    await writeFile(join(dir, "src", "index.ts"), RUNNER);
+    await copyFile(join(PLUGIN, "provider-codex.ts"), join(dir, "src", "provider-codex.ts"));
+    const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
+    const t0 = performance.now();
+    const tsc = spawnSync(deno, ["run", "-A", TSC, "-p", dir], { encoding: "utf8" });
+    const ms = performance.now() - t0;
+    assert.equal(tsc.status, 0, `tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+    console.log(
+      `tsc (strict, NodeNext) compiled the runner and provider-codex.ts in ${ms.toFixed(0)} ms`,
+    );
+    assert.ok((await readFile(join(dir, "dist", "provider-codex.js"), "utf8")).length > 10_000);
+
+    const work = join(dir, "workspace");
+    await mkdir(join(work, "group"), { recursive: true });
+    const t = fake.issueTokens();
+    fake.enqueue(reply.text("compiled and running"));
+    const child = spawn("node", [join(dir, "dist", "index.js")], {
+      env: {
+        PATH: process.env.PATH,
+        NANOCLAW_WORKSPACE: work,
+        CODEX_SESSION_DIR: join(dir, "sessions"),
+        CODEX_BASE_URL: fake.baseUrl,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (err += c));
+    child.stdin.end(JSON.stringify({
+      prompt: "hi",
+      groupFolder: "g",
+      chatJid: "c",
+      isMain: true,
+      provider: "codex",
+      secrets: { CODEX_ACCESS_TOKEN: t.access_token, CODEX_ACCOUNT_ID: t.account_id },
+    }));
+    const code = await new Promise((r) => child.on("close", r));
+    assert.equal(code, 0, err);
+    assert.deepEqual(parseOutputs(out).map((o) => o.result), ["compiled and running", null]);
+  } finally {
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
