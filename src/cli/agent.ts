@@ -31,6 +31,7 @@ import { exitOnUncaught } from "./uncaught.ts";
 import { JsonRenderer, type Renderer, TerminalRenderer } from "./render.ts";
 import { sandboxFlags } from "./sandbox.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import { parseCommand } from "./command.ts";
 
 /** How a person of this checkout logs in. */
 const LOGIN_COMMAND = "deno task login";
@@ -240,22 +241,8 @@ async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<
 
 /** Run the agent CLI with `argv`; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let o: Options;
-  try {
-    const r = parse(argv);
-    if (r === "help") {
-      process.stdout.write(HELP);
-      return EXIT.ok;
-    }
-    if (r === "version") {
-      process.stdout.write(`${denoJson.version}\n`);
-      return EXIT.ok;
-    }
-    o = r;
-  } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n`);
-    return EXIT.usage;
-  }
+  const o = parseCommand(argv, parse, HELP, EXIT.usage);
+  if (typeof o === "number") return o;
   const relaunched = await relaunchSandboxed(argv, o);
   if (relaunched !== undefined) return relaunched;
 

@@ -20,6 +20,7 @@ import {
 import { TokenStore } from "../auth/token_store.ts";
 import { codexAuthFile, currentEnv, defaultTokenFile } from "../paths.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import { parseCommand } from "./command.ts";
 import { bold, dim, interactiveLogin, tty } from "./login_ui.ts";
 
 /** Exit codes (documented in the README). */
@@ -142,19 +143,29 @@ function relative(ms: number): string {
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-async function status(o: Options): Promise<number> {
-  let source: TokenSource;
-  let t: StoredTokens;
+/** The login in use, or why there is none. */
+async function currentLogin(
+  o: Options,
+): Promise<{ source: TokenSource; t: StoredTokens } | TokenFileError> {
   try {
-    source = await existingSource(o);
-    t = await new TokenStore(source).read();
+    const source = await existingSource(o);
+    return { source, t: await new TokenStore(source).read() };
   } catch (e) {
-    if (!(e instanceof TokenFileError)) throw e;
+    if (e instanceof TokenFileError) return e;
+    throw e;
+  }
+}
+
+async function status(o: Options): Promise<number> {
+  const login = await currentLogin(o);
+  if (login instanceof TokenFileError) {
+    const e = login;
     if (o.json) {
       process.stdout.write(JSON.stringify({ logged_in: false, reason: e.message }) + "\n");
     } else err(`${e.message}\n`);
     return LOGIN_EXIT.notLoggedIn;
   }
+  const { source, t } = login;
   const exp = t.expires_at ? Date.parse(t.expires_at) : undefined;
   if (o.json) {
     process.stdout.write(
@@ -191,16 +202,12 @@ async function status(o: Options): Promise<number> {
 }
 
 async function logout(o: Options): Promise<number> {
-  let source: TokenSource;
-  let t: StoredTokens;
-  try {
-    source = await existingSource(o);
-    t = await new TokenStore(source).read();
-  } catch (e) {
-    if (!(e instanceof TokenFileError)) throw e;
-    err(`${e.message.replace(/ Log in: .*$/, "")} Nothing to log out.\n`);
+  const login = await currentLogin(o);
+  if (login instanceof TokenFileError) {
+    err(`${login.message.replace(/ Log in: .*$/, "")} Nothing to log out.\n`);
     return LOGIN_EXIT.notLoggedIn;
   }
+  const { source, t } = login;
   if (source.format === "codex-cli" && !o.codexStore) {
     err(
       `You are logged in through the Codex CLI's ${source.path}. Log out there with ` +
@@ -256,22 +263,8 @@ async function login(o: Options): Promise<number> {
 
 /** Run the login CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let o: Options;
-  try {
-    const r = parse(argv);
-    if (r === "help") {
-      process.stdout.write(HELP);
-      return LOGIN_EXIT.ok;
-    }
-    if (r === "version") {
-      process.stdout.write(`${denoJson.version}\n`);
-      return LOGIN_EXIT.ok;
-    }
-    o = r;
-  } catch (e) {
-    err(`error: ${(e as Error).message}\n`);
-    return LOGIN_EXIT.usage;
-  }
+  const o = parseCommand(argv, parse, HELP, LOGIN_EXIT.usage);
+  if (typeof o === "number") return o;
   try {
     if (o.command === "status") return await status(o);
     if (o.command === "logout") return await logout(o);
