@@ -210,3 +210,16 @@ test("login: bad usage is exit 2 with a pointer to --help; --help documents exit
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Exit codes: 0 done/);
   }));
+
+test("login: paste mode still listens, so a browser reaching the port (ssh -L) finishes without pasting", () =>
+  withLogin(async ({ run, port, home }) => {
+    const login = run(["--port", String(port)], { SSH_CONNECTION: "10.0.0.1 5000 10.0.0.2 22" });
+    await login.waitFor(/Paste mode, because this is an SSH session/);
+    const [, url] = await login.waitFor(SIGN_IN_URL);
+    await login.waitFor(new RegExp(`ssh -L ${port}:localhost:${port}`));
+    const page = await fetch(url); // the forwarded browser follows the redirect to our listener
+    assert.match(await page.text(), /You're signed in/);
+    const r = await login.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok((await stat(join(home, "tokens.json"))).isFile());
+  }, { autoApprove: true }));

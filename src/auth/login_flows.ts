@@ -7,7 +7,7 @@
  */
 
 import { openBrowser } from "./browser.ts";
-import { type CallbackServer, PortsBusyError, startCallbackServer } from "./callback_server.ts";
+import { PortsBusyError, startCallbackServer } from "./callback_server.ts";
 import {
   authorizeUrl,
   createPkce,
@@ -71,6 +71,68 @@ function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
+/** A loopback listener waiting for the browser to come back with the code. */
+interface PendingCallback {
+  /** The redirect URI the authorize request must name. */
+  redirectUri: string;
+  /** Settles when a callback completed the login, or the server refused it. */
+  done: Promise<SignedIn>;
+  /** Stop listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listen on the first free port of `ports` for the browser's return: check `state`,
+ * exchange the code, store the tokens, and show the browser what happened. A stray or stale
+ * tab (wrong state) is refused without ending the login; a refusal by the server ends it.
+ * Throws {@link PortsBusyError} when no port is free.
+ */
+async function listenForCallback(
+  server: OAuthServer,
+  pkce: PkceSession,
+  complete: CompleteLogin,
+  ports: readonly number[],
+  signal?: AbortSignal,
+): Promise<PendingCallback> {
+  let settle!: { resolve: (w: SignedIn) => void; reject: (e: unknown) => void };
+  const done = new Promise<SignedIn>((resolve, reject) => (settle = { resolve, reject }));
+  done.catch(() => {}); // observed by whoever awaits it
+  let redirectUri = "";
+  const cs = await startCallbackServer(ports, async (params) => {
+    let validated: URLSearchParams;
+    try {
+      validated = validateCallback(server, params, pkce.state);
+    } catch (e) {
+      const err = e as OAuthError;
+      if (err.code !== "state_mismatch") settle.reject(err);
+      return {
+        status: 400,
+        html: errorPage(
+          err.message,
+          "Go back to the terminal; start the login again if it stopped.",
+        ),
+      };
+    }
+    try {
+      const answer = await exchangeCode(server, validated, redirectUri, pkce.verifier, signal);
+      const who = await complete(asTokens(answer));
+      settle.resolve(who);
+      return { status: 200, html: successPage(who) };
+    } catch (e) {
+      settle.reject(e);
+      return {
+        status: 500,
+        html: errorPage(
+          `The sign-in could not be completed: ${(e as Error).message}`,
+          "Go back to the terminal and run the login again.",
+        ),
+      };
+    }
+  });
+  redirectUri = cs.redirectUri;
+  return { redirectUri, done, close: () => cs.close() };
+}
+
 /**
  * Browser login: a loopback callback on 127.0.0.1 (1455, else 1457), the browser opened
  * where one exists, the URL always shown, a countdown while waiting. When no port is free
@@ -84,59 +146,26 @@ export async function browserLogin(
     {},
 ): Promise<SignedIn> {
   const pkce = await createPkce();
-  let settle!: { resolve: (w: SignedIn) => void; reject: (e: unknown) => void };
-  const done = new Promise<SignedIn>((resolve, reject) => (settle = { resolve, reject }));
-  let cs: CallbackServer;
+  let cb: PendingCallback;
   try {
-    cs = await startCallbackServer(options.ports ?? CALLBACK_PORTS, async (params) => {
-      let validated: URLSearchParams;
-      try {
-        validated = validateCallback(server, params, pkce.state);
-      } catch (e) {
-        const err = e as OAuthError;
-        // A stray or stale tab (wrong state) must not end this login; a refusal does.
-        if (err.code !== "state_mismatch") settle.reject(err);
-        return {
-          status: 400,
-          html: errorPage(
-            err.message,
-            "Go back to the terminal; start the login again if it stopped.",
-          ),
-        };
-      }
-      try {
-        const answer = await exchangeCode(
-          server,
-          validated,
-          cs.redirectUri,
-          pkce.verifier,
-          options.signal,
-        );
-        const who = await complete(asTokens(answer));
-        settle.resolve(who);
-        return { status: 200, html: successPage(who) };
-      } catch (e) {
-        settle.reject(e);
-        return {
-          status: 500,
-          html: errorPage(
-            `The sign-in could not be completed: ${(e as Error).message}`,
-            "Go back to the terminal and run the login again.",
-          ),
-        };
-      }
-    });
+    cb = await listenForCallback(
+      server,
+      pkce,
+      complete,
+      options.ports ?? CALLBACK_PORTS,
+      options.signal,
+    );
   } catch (e) {
     if (!(e instanceof PortsBusyError)) throw e;
     ui.notice(`${e.message} Switching to paste mode.`);
-    return await pasteLogin(server, ui, complete, options);
+    return await pasteLogin(server, ui, complete, { ...options, pkce });
   }
   const timeoutMs = options.timeoutMs ?? BROWSER_LOGIN_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   const tick = setInterval(() => ui.waiting(Math.max(0, deadline - Date.now())), 1000);
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const url = authorizeUrl(server, cs.redirectUri, pkce);
+    const url = authorizeUrl(server, cb.redirectUri, pkce);
     const opened = options.openBrowser === false ? false : await openBrowser(url);
     ui.showUrl(url, "browser", opened);
     ui.waiting(timeoutMs);
@@ -151,11 +180,11 @@ export async function browserLogin(
           ),
         ), timeoutMs);
     });
-    return await abortable(Promise.race([done, timeout]), options.signal);
+    return await abortable(Promise.race([cb.done, timeout]), options.signal);
   } finally {
     clearInterval(tick);
     clearTimeout(timer);
-    await cs.close();
+    await cb.close();
   }
 }
 
@@ -173,22 +202,51 @@ export function parsePasted(text: string): URLSearchParams | undefined {
 
 /**
  * Paste mode: show the URL; the person signs in in any browser, then pastes back the address
- * its address bar shows (the page itself fails to load; that is expected) or just the code.
+ * its address bar shows, or just the code. Meanwhile it also listens on the callback port
+ * when that is free, so a browser on this machine, or one reaching it through
+ * `ssh -L 1455:localhost:1455`, finishes the login by itself.
  */
 export async function pasteLogin(
   server: OAuthServer,
   ui: LoginUi,
   complete: CompleteLogin,
-  options: FlowOptions & { redirectUri?: string; pkce?: PkceSession } = {},
+  options: FlowOptions & { ports?: readonly number[]; pkce?: PkceSession } = {},
 ): Promise<SignedIn> {
   const pkce = options.pkce ?? await createPkce();
-  const redirectUri = options.redirectUri ??
-    `http://${CALLBACK_HOST}:${CALLBACK_PORTS[0]}${CALLBACK_PATH}`;
+  const port = options.ports?.[0] ?? CALLBACK_PORTS[0];
+  let cb: PendingCallback | undefined;
+  try {
+    cb = await listenForCallback(server, pkce, complete, [port], options.signal);
+  } catch (e) {
+    if (!(e instanceof PortsBusyError)) throw e; // then pasting is the only way back
+  }
+  const redirectUri = cb?.redirectUri ?? `http://${CALLBACK_HOST}:${port}${CALLBACK_PATH}`;
   ui.showUrl(authorizeUrl(server, redirectUri, pkce), "paste", false);
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const pasted = readPasted(server, ui, complete, pkce, redirectUri, signal);
+  pasted.catch(() => {}); // when the callback wins, the abandoned read is cancelled
+  try {
+    return await (cb ? Promise.race([pasted, cb.done]) : pasted);
+  } finally {
+    stop.abort();
+    await cb?.close();
+  }
+}
+
+/** Read pasted addresses (three tries) and exchange the code. */
+async function readPasted(
+  server: OAuthServer,
+  ui: LoginUi,
+  complete: CompleteLogin,
+  pkce: PkceSession,
+  redirectUri: string,
+  signal: AbortSignal,
+): Promise<SignedIn> {
   for (let attempt = 1;; attempt++) {
     const line = await abortable(
       ui.readLine("Paste the address from your browser's address bar (or the code): "),
-      options.signal,
+      signal,
     );
     if (line === undefined) {
       throw new OAuthError("cancelled", "No address was pasted; the login was cancelled.");
@@ -203,13 +261,7 @@ export async function pasteLogin(
         params,
         params.has("state") ? pkce.state : undefined,
       );
-      const answer = await exchangeCode(
-        server,
-        validated,
-        redirectUri,
-        pkce.verifier,
-        options.signal,
-      );
+      const answer = await exchangeCode(server, validated, redirectUri, pkce.verifier, signal);
       return await complete(asTokens(answer));
     } catch (e) {
       const err = e as OAuthError;

@@ -44,9 +44,11 @@ export function terminalUi(input: () => LineReader): LoginUi {
       }
       err(`\n  ${url}\n\n`);
       if (mode === "paste") {
+        const port = new URL(new URL(url).searchParams.get("redirect_uri") ?? "http://x:1455").port;
         err(dim(
-          "After signing in, the browser goes to a localhost address that will not load here.\n" +
-            "That is expected: copy that whole address from the address bar and paste it below.\n\n",
+          `If that browser can reach this machine's port ${port} (it runs here, or through\n` +
+            `\`ssh -L ${port}:localhost:${port}\`), the login finishes by itself. Otherwise it lands on\n` +
+            "a localhost address that does not load: copy that whole address and paste it below.\n\n",
         ));
       }
     },
@@ -101,7 +103,7 @@ export async function interactiveLogin(
     const why = options.noBrowser ? "" : noBrowserReason();
     if (options.noBrowser || why) {
       if (why) ui.notice(`Paste mode, because ${why} (use --device for a code instead).`);
-      return await pasteLogin(server, ui, complete, { signal: ctl.signal });
+      return await pasteLogin(server, ui, complete, { signal: ctl.signal, ports: options.ports });
     }
     return await browserLogin(server, ui, complete, { signal: ctl.signal, ports: options.ports });
   } finally {
