@@ -165,18 +165,6 @@ export class SessionStore {
     return new Session(id, path, meta, items);
   }
 
-  /** Open `id` if it exists, else create it with that id. */
-  async openOrCreate(id: string, meta: SessionMeta = {}): Promise<Session> {
-    try {
-      return await this.open(id);
-    } catch (e) {
-      if (e instanceof SessionError && e.message.startsWith("No session")) {
-        return await this.create(meta, id);
-      }
-      throw e;
-    }
-  }
-
   /** Session ids, most recently changed first. */
   async list(): Promise<{ id: string; updatedAt: Date }[]> {
     let names: string[];

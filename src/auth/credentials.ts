@@ -6,10 +6,10 @@
  * @module
  */
 
-import { stat } from "node:fs/promises";
 import type { CredentialsProvider } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
 import { LockTimeoutError } from "../fs/file_lock.ts";
+import { pathExists } from "../fs/path_exists.ts";
 import { codexAuthFile, currentEnv, defaultTokenFile } from "../paths.ts";
 import { OAuthError } from "./oauth.ts";
 import { type StoredTokens, TokenFileError } from "./token_file.ts";
@@ -28,16 +28,6 @@ export interface TokenSource {
   format: "codex-provider" | "codex-cli";
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    // stat, not access: Deno's access() needs --allow-sys=uid to compare mode bits.
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Find the token file: `explicit` (or `CODEX_TOKEN_FILE`) if given, else ours if it
  * exists, else the Codex CLI's `auth.json` if it exists.
@@ -50,9 +40,9 @@ export async function findTokenSource(
   const chosen = explicit ?? env.CODEX_TOKEN_FILE;
   if (chosen) return { path: chosen, format: "codex-provider" };
   const ours = defaultTokenFile(env);
-  if (await exists(ours)) return { path: ours, format: "codex-provider" };
+  if (await pathExists(ours)) return { path: ours, format: "codex-provider" };
   const cli = codexAuthFile(env);
-  if (await exists(cli)) return { path: cli, format: "codex-cli" };
+  if (await pathExists(cli)) return { path: cli, format: "codex-cli" };
   throw new TokenFileError(
     "missing",
     `Not logged in: no token file at ${ours} nor ${cli}. Log in: ${loginCommand}`,

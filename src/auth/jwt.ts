@@ -4,6 +4,7 @@
  * @module
  */
 
+import { base64urlDecode } from "../encoding/base64url.ts";
 import { AUTH_CLAIMS_NAMESPACE, PROFILE_CLAIMS_NAMESPACE } from "./protocol.ts";
 
 /** The claims we use. */
@@ -25,10 +26,7 @@ export function decodeJwtPayload(token: string): Record<string, unknown> | undef
   const part = token.split(".")[1];
   if (!part) return undefined;
   try {
-    const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
-    const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-    const payload = JSON.parse(new TextDecoder().decode(bytes));
+    const payload = JSON.parse(new TextDecoder().decode(base64urlDecode(part)));
     return payload && typeof payload === "object" ? payload : undefined;
   } catch {
     return undefined;

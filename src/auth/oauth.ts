@@ -9,6 +9,7 @@
  */
 
 import * as oauth from "oauth4webapi";
+import { base64urlEncode } from "../encoding/base64url.ts";
 import {
   AUTHORIZE_EXTRA_BEFORE_STATE,
   AUTHORIZE_ORIGINATOR,
@@ -70,15 +71,9 @@ export interface PkceSession {
   state: string;
 }
 
-function b64url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 /** A fresh PKCE verifier, challenge and state. */
 export async function createPkce(): Promise<PkceSession> {
-  const verifier = b64url(crypto.getRandomValues(new Uint8Array(64)));
+  const verifier = base64urlEncode(crypto.getRandomValues(new Uint8Array(64)));
   return {
     verifier,
     challenge: await oauth.calculatePKCECodeChallenge(verifier),

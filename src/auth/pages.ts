@@ -4,7 +4,8 @@
  * @module
  */
 
-const escape = (s: string) =>
+/** Escape text for HTML. */
+export const escapeHtml = (s: string): string =>
   s.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
@@ -13,7 +14,7 @@ const escape = (s: string) =>
 function shell(title: string, accent: string, icon: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>
   :root { color-scheme: light dark; }
   body { margin: 0; min-height: 100vh; display: grid; place-items: center;
@@ -43,8 +44,8 @@ export interface SignedIn {
 
 /** The page after a successful sign-in. */
 export function successPage(who: SignedIn): string {
-  const name = who.email ? `as <strong>${escape(who.email)}</strong>` : "";
-  const plan = who.plan ? ` (ChatGPT ${escape(who.plan)})` : "";
+  const name = who.email ? `as <strong>${escapeHtml(who.email)}</strong>` : "";
+  const plan = who.plan ? ` (ChatGPT ${escapeHtml(who.plan)})` : "";
   return shell(
     "Signed in to codex-provider",
     "#16a34a",
@@ -62,7 +63,7 @@ export function errorPage(what: string, todo: string): string {
     "#dc2626",
     "!",
     `<h1>Sign-in failed</h1>
-<p>${escape(what)}</p>
-<p class="muted">${escape(todo)}</p>`,
+<p>${escapeHtml(what)}</p>
+<p class="muted">${escapeHtml(todo)}</p>`,
   );
 }

@@ -6,7 +6,6 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { writeFileAtomic } from "../fs/atomic_write.ts";
 import { readClaims } from "./jwt.ts";
 import { CLIENT_ID, DEFAULT_ISSUER } from "./protocol.ts";
@@ -195,9 +194,4 @@ export function toCodexAuthJson(t: StoredTokens): Record<string, unknown> {
     },
     last_refresh: t.last_refresh,
   };
-}
-
-/** The folder of a token file (for lock files and permission flags). */
-export function tokenDir(path: string): string {
-  return dirname(path);
 }

@@ -29,9 +29,6 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /** The Codex CLI's retry policy: 4 retries, 200 ms · 2^(n-1), ±10 % jitter. */
 export const RETRY_POLICY = { maxRetries: 4, baseDelayMs: 200, jitter: 0.1 } as const;
 
-/** Context window of the 2025 catalog, and the share of it that is usable. */
-export const CONTEXT_WINDOW = { tokens: 272_000, usableShare: 0.95 } as const;
-
 /** Request headers (lower case, as the 0.169 CLI sends them). */
 export const HEADER = {
   accountId: "chatgpt-account-id",

@@ -9,7 +9,6 @@
  * @module
  */
 
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { Agent } from "../agent/agent.ts";
@@ -21,6 +20,7 @@ import { isEffort } from "../codex/models.ts";
 import { DEFAULT_MODEL } from "../codex/protocol.ts";
 import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
 import { Workspace } from "../tools/workspace.ts";
+import { pathExists } from "../fs/path_exists.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { nanoclawInstructions, SCHEDULED_PREFIX } from "./instructions.ts";
 import { InputWatcher } from "./ipc.ts";
@@ -87,10 +87,6 @@ function secretCredentials(secrets: Record<string, string>) {
       accountId: secrets[SECRET.accountId],
     });
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await stat(path).then(() => true, () => false);
 }
 
 /**
@@ -163,7 +159,7 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
     });
 
     const inputDir = join(root, IPC_INPUT);
-    if (await exists(inputDir)) {
+    if (await pathExists(inputDir)) {
       watcher = new InputWatcher(inputDir, log);
       await watcher.start();
     }

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defineTool, stringArg, type Tool, ToolError } from "../tools/tool.ts";
 import { writeIpcFile } from "./ipc.ts";
-import { IPC_CURRENT_TASKS, IPC_MESSAGES, IPC_TASKS } from "./protocol.ts";
+import { IPC_AVAILABLE_GROUPS, IPC_CURRENT_TASKS, IPC_MESSAGES, IPC_TASKS } from "./protocol.ts";
 
 /** Who the agent is working for. */
 export interface NanoClawContext {
@@ -180,7 +180,9 @@ export function nanoclawTools(ctx: NanoClawContext): Tool[] {
       definition: defineTool(
         "register_group",
         "Register a chat so the assistant answers there (main group only). Find JIDs in " +
-          "/workspace/ipc/available_groups.json. folder: '{channel}_{group-name}', lowercase.",
+          `${
+            join(ctx.workspace, IPC_AVAILABLE_GROUPS)
+          }. folder: '{channel}_{group-name}', lowercase.`,
         {
           jid: { type: "string" },
           name: { type: "string", description: "Display name." },

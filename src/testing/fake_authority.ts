@@ -6,6 +6,7 @@
  * @module
  */
 
+import { base64urlEncode } from "../encoding/base64url.ts";
 import { type FakeIdentity, mintJwt } from "./jwt.ts";
 import { CLIENT_ID } from "../auth/protocol.ts";
 
@@ -44,9 +45,7 @@ export interface FakeDevice {
 /** base64url of SHA-256, the S256 code challenge. */
 export async function s256(verifier: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  let bin = "";
-  for (const b of new Uint8Array(digest)) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64urlEncode(new Uint8Array(digest));
 }
 
 function randomId(prefix: string): string {

@@ -13,6 +13,7 @@ import { DEVICE_CALLBACK_PATH, TOKEN_PATH } from "../auth/protocol.ts";
 import { FALLBACK_MODELS } from "../codex/models.ts";
 import { HEADER, MODELS_PATH, RESPONSES_PATH } from "../codex/protocol.ts";
 import type { ModelInfo, Usage } from "../codex/types.ts";
+import { json, tick } from "./_http.ts";
 import { checkBody, type InstructionsRule } from "./fake_checks.ts";
 import { frameEvents, renderEvents } from "./fake_sse.ts";
 import { FakeAuthority, type FakeTokenSet } from "./fake_authority.ts";
@@ -179,8 +180,6 @@ function parseBody(raw: string, type: string): Record<string, unknown> | undefin
   }
 }
 
-const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Start the fake on 127.0.0.1.
  *
@@ -206,12 +205,6 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   let counter = 0;
   const catalogBody = JSON.stringify({ models });
   const etag = `"fake-${catalogBody.length}-${models.length}"`;
-
-  function json(res: ServerResponse, status: number, body: unknown, headers = {}) {
-    res.writeHead(status, { "content-type": "application/json", ...headers });
-    res.end(JSON.stringify(body));
-    return status;
-  }
 
   /** 401/403 answer, or the token's account when the bearer is good. */
   function authorize(rec: RecordedRequest, res: ServerResponse): number | undefined {
@@ -286,7 +279,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     if (step.chunkBytes) {
       for (let i = 0; i < bytes.length && !res.destroyed; i += step.chunkBytes) {
         res.write(bytes.subarray(i, i + step.chunkBytes));
-        await tick();
+        await tick(1);
       }
     } else res.write(bytes);
     const end = step.end ?? { kind: "completed" };

@@ -19,6 +19,8 @@ import {
   REVOKE_PATH,
   TOKEN_PATH,
 } from "../auth/protocol.ts";
+import { escapeHtml } from "../auth/pages.ts";
+import { json, tick } from "./_http.ts";
 import type { FakeAuthority, FakeTokenSet, GrantError } from "./fake_authority.ts";
 import type { FakeIdentity } from "./jwt.ts";
 
@@ -54,31 +56,17 @@ export interface OAuthContext {
 }
 
 type Body = Record<string, unknown>;
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function json(res: ServerResponse, status: number, body: unknown): number {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-  return status;
-}
-
 function oauthError(res: ServerResponse, status: number, e: GrantError): number {
   return json(res, status, { error: { code: e.code, message: e.message } });
 }
 
-const escape = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
-  );
-
 function page(res: ServerResponse, status: number, title: string, body: string): number {
   res.writeHead(status, { "content-type": "text/html; charset=utf-8" });
-  res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
+  res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#111}
 h1{font-size:1.4rem}button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.5rem;background:#111;color:#fff;cursor:pointer}
 input{font:inherit;padding:.5rem;width:100%;box-sizing:border-box;margin:.5rem 0 1rem}</style></head>
-<body><h1>${escape(title)}</h1>${body}</body></html>`);
+<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`);
   return status;
 }
 
@@ -174,17 +162,20 @@ export async function handleOAuth(
   switch (route) {
     case `GET ${AUTHORIZE_PATH}`: {
       const problem = checkAuthorize(query, ctx);
-      if (problem) return page(res, 400, "Sign-in request rejected", `<p>${escape(problem)}</p>`);
+      if (problem) {
+        return page(res, 400, "Sign-in request rejected", `<p>${escapeHtml(problem)}</p>`);
+      }
       if (options.autoApprove) return await approve(res, query, ctx);
       const hidden = Object.entries(query)
-        .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`).join("");
+        .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+        .join("");
       return page(
         res,
         200,
         "Sign in to continue to Codex (fake)",
         `<form method="post" action="${AUTHORIZE_PATH}">${hidden}
 <label>Email<input name="email" value="${
-          escape(options.identity?.email ?? "person@example.com")
+          escapeHtml(options.identity?.email ?? "person@example.com")
         }"></label>
 <button id="continue" type="submit">Continue</button></form>`,
       );
@@ -192,7 +183,9 @@ export async function handleOAuth(
     case `POST ${AUTHORIZE_PATH}`: {
       const q = Object.fromEntries(Object.entries(body ?? {}).map(([k, v]) => [k, String(v)]));
       const problem = checkAuthorize(q, ctx);
-      if (problem) return page(res, 400, "Sign-in request rejected", `<p>${escape(problem)}</p>`);
+      if (problem) {
+        return page(res, 400, "Sign-in request rejected", `<p>${escapeHtml(problem)}</p>`);
+      }
       return await approve(res, q, ctx);
     }
     case `POST ${TOKEN_PATH}`:

@@ -4,14 +4,8 @@
  * @module
  */
 
+import { base64urlEncode } from "../encoding/base64url.ts";
 import { AUTH_CLAIMS_NAMESPACE, PROFILE_CLAIMS_NAMESPACE } from "../auth/protocol.ts";
-
-function b64url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 /** Who a fake token belongs to. */
 export interface FakeIdentity {
@@ -56,6 +50,8 @@ export function mintJwt(
     },
     ...extra,
   };
-  const sig = b64url(crypto.randomUUID());
-  return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}.${sig}`;
+  const sig = base64urlEncode(crypto.randomUUID());
+  return `${base64urlEncode(JSON.stringify(header))}.${
+    base64urlEncode(JSON.stringify(payload))
+  }.${sig}`;
 }
