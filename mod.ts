@@ -95,7 +95,7 @@ export { writeFileAtomic } from "./src/fs/atomic_write.ts";
 
 export { type Tool, type ToolContext, ToolError, type ToolResult } from "./src/tools/tool.ts";
 export { Workspace } from "./src/tools/workspace.ts";
-export { scrubEnv } from "./src/tools/env.ts";
+export { REDACTED, redactSecrets, scrubEnv } from "./src/tools/secrets.ts";
 export { bashTool } from "./src/tools/bash.ts";
 export { readFileTool } from "./src/tools/read_file.ts";
 export { writeFileTool } from "./src/tools/write_file.ts";

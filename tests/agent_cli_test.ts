@@ -133,12 +133,12 @@ test("agent CLI: --help, and bad flags are usage errors (exit 2)", () =>
     assert.match(effort.stderr, /--effort must be one of/);
   }));
 
-test("agent CLI: the token never reaches stdout, stderr, the session file or the bash environment", () =>
-  withCli(async ({ fake, run, tokens, home }) => {
+test("agent CLI: the token never reaches stdout, stderr, the session file, the model, or bash's env", () =>
+  withCli(async ({ fake, run, tokens, home, tokenFile }) => {
+    // bash runs outside Deno's sandbox and can read the token file itself: its output must
+    // still not carry the token to the model or the session file.
     fake.enqueue(
-      reply.items([
-        item.call("bash", { command: "env; cat ~/.config/codex-provider/tokens.json" }),
-      ]),
+      reply.items([item.call("bash", { command: `env; cat ${tokenFile}` })]),
       reply.text("ok"),
     );
     const r = await run(["--json", "show env"], {
@@ -147,16 +147,18 @@ test("agent CLI: the token never reaches stdout, stderr, the session file or the
     assert.equal(r.code, 0, r.stderr);
     const output = (fake.responsesRequests()[1].body!.input as InputItem[])
       .find((i) => i.type === "function_call_output");
-    assert.ok(output);
+    assert.ok(output?.type === "function_call_output");
+    assert.match(output.output, /"account_id": "acct-test"/, "the file was read");
+    assert.match(output.output, /\[redacted secret\]/);
     const sessions = join(home, "sessions");
     const files = await readdir(sessions);
     const sessionText = (await Promise.all(files.map((f) => readFile(join(sessions, f), "utf8"))))
       .join("");
-    for (const secret of [tokens.access_token, tokens.refresh_token]) {
+    for (const secret of [tokens.access_token, tokens.refresh_token, tokens.id_token]) {
       assert.ok(!r.stdout.includes(secret), "stdout");
       assert.ok(!r.stderr.includes(secret), "stderr");
       assert.ok(!sessionText.includes(secret), "session file");
-      assert.ok(!JSON.stringify(output).includes(secret), "bash env");
+      assert.ok(!output.output.includes(secret), "the model (bash output and env)");
     }
   }));
 

@@ -8,7 +8,7 @@
 
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { scrubEnv } from "./env.ts";
+import { scrubEnv } from "./secrets.ts";
 import { HeadTailBuffer } from "./output_buffer.ts";
 import { defineTool, intArg, stringArg, type Tool, ToolError } from "./tool.ts";
 

@@ -9,6 +9,7 @@ import type { FunctionToolDefinition } from "../codex/types.ts";
 import { bashTool } from "./bash.ts";
 import { listFilesTool } from "./list_files.ts";
 import { readFileTool } from "./read_file.ts";
+import { redactSecrets } from "./secrets.ts";
 import { type Tool, type ToolContext, ToolError, type ToolResult } from "./tool.ts";
 import { writeFileTool } from "./write_file.ts";
 
@@ -43,8 +44,20 @@ export class ToolSet {
     return [...this.#tools.values()].map((t) => t.definition);
   }
 
-  /** Run one call; never throws (except when cancelled, which is reported as a result too). */
+  /**
+   * Run one call; never throws. Every result passes here on its way to the model, so secret
+   * values are redacted here, whatever the tool.
+   */
   async run(name: string, argsJson: string, ctx: ToolContext): Promise<ToolResult> {
+    const r = await this.#run(name, argsJson, ctx);
+    return {
+      ok: r.ok,
+      output: redactSecrets(r.output, ctx.secrets),
+      summary: redactSecrets(r.summary, ctx.secrets),
+    };
+  }
+
+  async #run(name: string, argsJson: string, ctx: ToolContext): Promise<ToolResult> {
     const tool = this.#tools.get(name);
     if (!tool) {
       return fail(`Unknown tool '${name}'. Available: ${[...this.#tools.keys()].join(", ")}.`);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { withWorkspace } from "./_test_helpers.ts";
-import { scrubEnv } from "./env.ts";
+import { scrubEnv } from "./secrets.ts";
 import { HeadTailBuffer } from "./output_buffer.ts";
 import { defineTool, type Tool, ToolError } from "./tool.ts";
 import { DEFAULT_TOOLS, ToolSet } from "./tool_set.ts";
@@ -60,3 +60,23 @@ test("head/tail buffer keeps both ends and counts the cut", () => {
   small.push(new TextEncoder().encode("short"));
   assert.equal(small.text(), "short");
 });
+
+test("tool set: a secret value a tool outputs is redacted, whatever the tool", () =>
+  withWorkspace(async (_ws, dir, ctx) => {
+    const secret = "eyJhbGciOi.secret-token-value";
+    await (await import("node:fs/promises")).writeFile(
+      `${dir}/leak.json`,
+      `{"access_token":"${secret}"}`,
+    );
+    const set = new ToolSet(DEFAULT_TOOLS);
+    const c = { ...ctx, secrets: [secret] };
+    for (
+      const [name, args] of [["read_file", { path: "leak.json" }], ["bash", {
+        command: "cat leak.json",
+      }]]
+    ) {
+      const r = await set.run(name as string, JSON.stringify(args), c);
+      assert.ok(!r.output.includes(secret), name as string);
+      assert.match(r.output, /"access_token":"\[redacted secret\]"/);
+    }
+  }));

@@ -1,8 +1,33 @@
 /**
- * The environment tools run with: the parent's, minus every secret.
+ * Keeping secrets away from tools: the environment they run with (the parent's, minus every
+ * secret), and their output (a secret a tool read anyway, say a token file bash printed, is
+ * replaced before the model or the session file sees it).
  *
  * @module
  */
+
+/** Secret values worth matching (very short strings would match by accident). */
+function usable(secrets: readonly string[]): string[] {
+  return secrets.filter((s) => s.length >= 8);
+}
+
+/** What a redacted secret reads as. */
+export const REDACTED = "[redacted secret]";
+
+/**
+ * Replace every occurrence of a secret value in `text`.
+ *
+ * @example
+ * ```ts
+ * import { redactSecrets } from "@x/codex-provider";
+ * console.log(redactSecrets('{"token":"abcdefgh123"}', ["abcdefgh123"])); // {"token":"[redacted secret]"}
+ * ```
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of usable(secrets)) out = out.split(s).join(REDACTED);
+  return out;
+}
 
 /** Variable names that hold secrets (matched anywhere in the name, any case). */
 const SECRET_NAME =
@@ -26,7 +51,7 @@ export function scrubEnv(
   env: Record<string, string | undefined>,
   secrets: readonly string[] = [],
 ): Record<string, string> {
-  const values = secrets.filter((s) => s.length >= 8);
+  const values = usable(secrets);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
