@@ -80,6 +80,7 @@ export {
   authorizeUrl,
   createPkce,
   exchangeCode,
+  type GrantedTokens,
   OAuthError,
   type OAuthServer,
   type PkceSession,

@@ -12,10 +12,10 @@ import {
   authorizeUrl,
   createPkce,
   exchangeCode,
+  type GrantedTokens,
   OAuthError,
   type OAuthServer,
   type PkceSession,
-  type TokenAnswer,
   validateCallback,
 } from "./oauth.ts";
 import { errorPage, type SignedIn, successPage } from "./pages.ts";
@@ -47,18 +47,12 @@ export interface LoginUi {
 }
 
 /** Stores the tokens; returns who signed in. */
-export type CompleteLogin = (
-  answer: Required<Omit<TokenAnswer, "expires_in">> & TokenAnswer,
-) => Promise<SignedIn>;
+export type CompleteLogin = (answer: GrantedTokens) => Promise<SignedIn>;
 
 /** Options shared by the flows. */
 export interface FlowOptions {
   /** Cancels the login. */
   signal?: AbortSignal;
-}
-
-function asTokens(answer: TokenAnswer) {
-  return answer as Required<Omit<TokenAnswer, "expires_in">> & TokenAnswer;
 }
 
 function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -115,7 +109,7 @@ async function listenForCallback(
     }
     try {
       const answer = await exchangeCode(server, validated, redirectUri, pkce.verifier, signal);
-      const who = await complete(asTokens(answer));
+      const who = await complete(answer);
       settle.resolve(who);
       return { status: 200, html: successPage(who) };
     } catch (e) {
@@ -262,7 +256,7 @@ async function readPasted(
         params.has("state") ? pkce.state : undefined,
       );
       const answer = await exchangeCode(server, validated, redirectUri, pkce.verifier, signal);
-      return await complete(asTokens(answer));
+      return await complete(answer);
     } catch (e) {
       const err = e as OAuthError;
       const retry = err.code === "invalid_paste" || err.code === "state_mismatch";
@@ -366,6 +360,6 @@ export async function deviceLogin(
       verifier,
       options.signal,
     );
-    return await complete(asTokens(answer));
+    return await complete(answer);
   }
 }

@@ -43,6 +43,16 @@ export interface TokenAnswer {
   expires_in?: number;
 }
 
+/** What a code exchange grants: all three tokens (a refresh may omit any). */
+export interface GrantedTokens extends TokenAnswer {
+  /** Access token. */
+  access_token: string;
+  /** Refresh token. */
+  refresh_token: string;
+  /** Id token. */
+  id_token: string;
+}
+
 /** Why a token request failed. `permanent` means the grant is gone: log in again. */
 export class OAuthError extends Error {
   /** The server's error code, or `network` / `http_<status>`. */
@@ -221,7 +231,7 @@ export async function exchangeCode(
   redirectUri: string,
   verifier: string,
   signal?: AbortSignal,
-): Promise<TokenAnswer> {
+): Promise<GrantedTokens> {
   const res = await send(() =>
     oauth.authorizationCodeGrantRequest(
       server(s),
@@ -233,15 +243,15 @@ export async function exchangeCode(
       options(s, signal),
     )
   );
-  const answer = await readTokenAnswer(res);
-  if (!answer.access_token || !answer.refresh_token || !answer.id_token) {
+  const { access_token, refresh_token, id_token, expires_in } = await readTokenAnswer(res);
+  if (!access_token || !refresh_token || !id_token) {
     throw new OAuthError(
       "incomplete_answer",
       "The sign-in server's answer lacks a token (id, access or refresh). Try logging in again.",
       res.status,
     );
   }
-  return answer;
+  return { access_token, refresh_token, id_token, expires_in };
 }
 
 /** Spend a refresh token once. Never retried here: a refresh token is single-use. */

@@ -186,16 +186,12 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
 }
 
 async function readStdin(): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of process.stdin) chunks.push(c as Uint8Array);
-  return new TextDecoder().decode(
-    chunks.reduce((a, c) => {
-      const all = new Uint8Array(a.length + c.length);
-      all.set(a);
-      all.set(c, a.length);
-      return all;
-    }, new Uint8Array()),
-  );
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const c of process.stdin) {
+    text += typeof c === "string" ? c : decoder.decode(c as Uint8Array, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 if (isMainModule(import.meta)) {

@@ -154,17 +154,10 @@ function defaultRateLimitHeaders(): Record<string, string> {
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of req) chunks.push(c as Uint8Array);
-  let len = 0;
-  for (const c of chunks) len += c.length;
-  const all = new Uint8Array(len);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return new TextDecoder().decode(all);
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const c of req) text += decoder.decode(c as Uint8Array, { stream: true });
+  return text + decoder.decode();
 }
 
 function parseBody(raw: string, type: string): Record<string, unknown> | undefined {
