@@ -55,7 +55,6 @@ async function expectRejected(
   assert.equal(res.status, status, text);
   assert.match(text, detail);
   assert.equal(fake.pending(), 1, "a rejected request consumes no scripted answer");
-  await fake.close();
 }
 
 async function withFake(fn: (fake: FakeBackend, t: FakeTokenSet) => Promise<void>, opts = {}) {
