@@ -10,15 +10,17 @@
  * @example
  * ```ts ignore
  * import {
- *   Agent, DEFAULT_TOOLS, openTokenStore, ResponsesClient, SessionStore, storeCredentials,
- *   ToolSet, Workspace,
+ *   Agent, DEFAULT_TOOLS, openTokenStore, ResponsesClient, selectModel, SessionStore,
+ *   storeCredentials, ToolSet, Workspace,
  * } from "@x/codex-provider";
  *
  * const client = new ResponsesClient({ credentials: storeCredentials(await openTokenStore()) });
  * const workspace = await Workspace.open(".");
  * const session = await new SessionStore("./sessions").create();
+ * const choice = selectModel(await client.catalog.load(), {}); // the catalog's default
  * const agent = new Agent({
- *   client, model: "gpt-5.1-codex", instructions: "You are a helpful coding agent.",
+ *   client, catalog: client.catalog, model: choice.model.slug,
+ *   instructions: "You are a helpful coding agent.",
  *   tools: new ToolSet(DEFAULT_TOOLS), workspace, session,
  * });
  * for await (const ev of agent.run("What is in this folder?")) {
@@ -33,7 +35,30 @@ export * from "./src/codex/types.ts";
 export * from "./src/codex/errors.ts";
 export { type ParseOptions, parseServerEvents, type ServerEvent } from "./src/codex/sse.ts";
 export { parseRateLimits } from "./src/codex/rate_limits.ts";
-export { chooseModel, FALLBACK_MODELS, isEffort, type ModelChoice } from "./src/codex/models.ts";
+export {
+  availableTo,
+  chooseModel,
+  clampEffort,
+  compactionLimit,
+  defaultModel,
+  isEffort,
+  listedModels,
+  type ModelChoice,
+  type ModelOrigin,
+  type ModelRequest,
+  replacementFor,
+  selectModel,
+  serviceTierFor,
+  wireEffort,
+} from "./src/codex/models.ts";
+export { BUILTIN_MODELS } from "./src/codex/builtin_catalog.ts";
+export {
+  type CatalogOrigin,
+  type CatalogSource,
+  type FetchedCatalog,
+  ModelCatalog,
+  type ModelCatalogOptions,
+} from "./src/codex/catalog.ts";
 export {
   buildBody,
   buildHeaders,
@@ -50,7 +75,7 @@ export {
   type ResponsesClientOptions,
 } from "./src/codex/client.ts";
 export { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./src/codex/retry.ts";
-export { DEFAULT_BASE_URL, DEFAULT_MODEL } from "./src/codex/protocol.ts";
+export { DEFAULT_BASE_URL, REASONING_EFFORTS } from "./src/codex/protocol.ts";
 
 export { readClaims, type TokenClaims } from "./src/auth/jwt.ts";
 export {
@@ -107,16 +132,26 @@ export {
   Agent,
   type AgentEvent,
   type AgentOptions,
+  type CompactionOptions,
   messageText,
   type ModelStream,
   userMessage,
 } from "./src/agent/agent.ts";
+export {
+  type CompactionMode,
+  type CompactionTrigger,
+  estimateTokens,
+  keptUserMessages,
+  SUMMARY_PREFIX,
+  SUMMARY_PROMPT,
+} from "./src/agent/compaction.ts";
 export {
   Session,
   SessionError,
   type SessionMeta,
   type SessionRecord,
   SessionStore,
+  type UsageMark,
 } from "./src/agent/session_store.ts";
 export { codingInstructions } from "./src/agent/instructions.ts";
 export { sandboxFlags, type SandboxNeeds } from "./src/cli/sandbox.ts";

@@ -50,7 +50,7 @@ const tools = new ToolSet(DEFAULT_TOOLS);
 async function turn(prompt: string) {
   const agent = new Agent({
     client,
-    model: "gpt-5.1-codex",
+    model: "gpt-5.5",
     instructions: "bench",
     tools,
     workspace,

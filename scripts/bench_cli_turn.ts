@@ -28,7 +28,7 @@ await writeTokenFile(join(home, "tokens.json"), tokens);
 await writeFile(join(codexHome, "auth.json"), JSON.stringify(toCodexAuthJson(tokens)));
 await writeFile(
   join(codexHome, "config.toml"),
-  `model = "gpt-5.1-codex"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\n` +
+  `model = "gpt-5.5"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\n` +
     `base_url = "${fake.baseUrl}"\nwire_api = "responses"\nrequires_openai_auth = true\n`,
 );
 const env = {

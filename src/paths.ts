@@ -36,6 +36,11 @@ export function defaultTokenFile(env: Env = currentEnv()): string {
   return env.CODEX_TOKEN_FILE || join(providerHome(env), "tokens.json");
 }
 
+/** The model catalog's cache, kept beside the sessions (the sandbox already lets it write there). */
+export function modelsCacheFile(sessionDir: string): string {
+  return join(sessionDir, "models_cache.json");
+}
+
 /** Where sessions are kept: `<providerHome>/sessions`. */
 export function defaultSessionDir(env: Env = currentEnv()): string {
   return join(providerHome(env), "sessions");

@@ -128,7 +128,7 @@ test("agent CLI: --help, and bad flags are usage errors (exit 2)", () =>
     const bad = await run(["--bogus"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /See --help/);
-    const effort = await run(["--effort", "max", "x"]);
+    const effort = await run(["--effort", "maximal", "x"]);
     assert.equal(effort.code, 2);
     assert.match(effort.stderr, /--effort must be one of/);
   }));

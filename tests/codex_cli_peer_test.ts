@@ -42,7 +42,7 @@ test("codex CLI 0.169 completes `codex exec` with a tool call against the fake",
     await writeFile(
       join(home, "config.toml"),
       [
-        `model = "gpt-5.1-codex"`,
+        `model = "gpt-5.5"`,
         `model_provider = "fake"`,
         `[model_providers.fake]`,
         `name = "fake"`,

@@ -4,17 +4,24 @@
  * and repeats until the model answers without calling a tool. Each finished round is
  * committed to the session; a round that fails or is cancelled leaves no trace.
  *
+ * It also keeps the conversation going when the service moves: a model the backend no
+ * longer supports is replaced by its catalog upgrade (or the default) with one notice, and
+ * a history that would pass the model's limit is compacted first (see `compaction.ts`).
+ *
  * @module
  */
 
+import type { ModelCatalog } from "../codex/catalog.ts";
 import type { ResponseEvent } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
+import { clampEffort, compactionLimit, replacementFor, serviceTierFor } from "../codex/models.ts";
 import { toReplayItem, type TurnRequest } from "../codex/request.ts";
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from "../codex/retry.ts";
 import type {
   FunctionCallItem,
   FunctionCallOutputItem,
   InputItem,
+  ModelInfo,
   OutputItem,
   RateLimitSnapshot,
   ReasoningEffort,
@@ -23,12 +30,30 @@ import type {
 import type { ToolResult } from "../tools/tool.ts";
 import type { ToolSet } from "../tools/tool_set.ts";
 import type { Workspace } from "../tools/workspace.ts";
+import {
+  type CompactionMode,
+  compactionOf,
+  type CompactionTrigger,
+  estimateTokens,
+  KEPT_USER_TOKENS,
+  localCompacted,
+  remoteCompacted,
+  SUMMARY_PROMPT,
+} from "./compaction.ts";
 import type { Session } from "./session_store.ts";
 
 /** Anything that streams a model response (the {@link ResponsesClient}, or a test double). */
 export interface ModelStream {
   /** Stream one response for a request. */
   stream(req: TurnRequest, options: { signal?: AbortSignal }): AsyncIterable<ResponseEvent>;
+}
+
+/** How the agent compacts. */
+export interface CompactionOptions {
+  /** `auto` (default): remote, falling back to local; `local` only; `off`: never. */
+  mode?: "auto" | "local" | "off";
+  /** Compact above this many tokens (default: the catalog's limit for the model). */
+  limitTokens?: number;
 }
 
 /** Options of {@link Agent}. */
@@ -39,6 +64,12 @@ export interface AgentOptions {
   model: string;
   /** Reasoning effort; undefined is the model's default. */
   effort?: ReasoningEffort;
+  /** Service tier asked for (`fast`, or a tier id); kept only where the model offers it. */
+  serviceTier?: string;
+  /** The model catalog: model facts, limits, and replacements for retired models. */
+  catalog?: ModelCatalog;
+  /** The account's plan (JWT `chatgpt_plan_type`), to pick replacements it may use. */
+  plan?: string;
   /** System prompt. */
   instructions: string;
   /** Tools the model may call. */
@@ -51,10 +82,12 @@ export interface AgentOptions {
   secrets?: () => readonly string[];
   /** Model responses per turn at most (default 100). */
   maxRounds?: number;
-  /** Let the model call several tools at once (default true). */
+  /** Let the model call several tools at once (default: what the catalog says, else true). */
   parallelToolCalls?: boolean;
   /** Retries of a round whose stream failed (default the CLI's policy). */
   retry?: RetryPolicy;
+  /** Compaction settings. */
+  compaction?: CompactionOptions;
 }
 
 /** What a turn reports as it goes, for a UI. */
@@ -67,6 +100,16 @@ export type AgentEvent =
   | { type: "tool_end"; callId: string; name: string; ok: boolean; summary: string; output: string }
   | { type: "usage"; usage: Usage; rateLimits?: RateLimitSnapshot }
   | { type: "retry"; attempt: number; delayMs: number; reason: string }
+  /** Something the person should know (a model switch, a compaction fallback). */
+  | { type: "notice"; text: string }
+  /** The history was compacted; token counts are estimates. */
+  | {
+    type: "compacted";
+    mode: CompactionMode;
+    trigger: CompactionTrigger;
+    tokensBefore: number;
+    tokensAfter: number;
+  }
   | {
     type: "done";
     text: string;
@@ -76,6 +119,14 @@ export type AgentEvent =
   };
 
 const REPLAYED = new Set(["message", "reasoning", "function_call", "function_call_output"]);
+
+/** Failures that compaction cannot help with and must not hide. */
+const NOT_COMPACTION_FAULTS = new Set([
+  "aborted",
+  "authentication",
+  "usage_limit",
+  "quota_exceeded",
+]);
 
 function emptyUsage(): Usage {
   return {
@@ -111,6 +162,14 @@ export function userMessage(text: string): InputItem {
   return { type: "message", role: "user", content: [{ type: "input_text", text }] };
 }
 
+/** What a request needs besides its input. */
+interface RequestShape {
+  tools?: TurnRequest["tools"];
+  parallelToolCalls?: boolean;
+  /** Do not report text and reasoning as they stream (a compaction request). */
+  quiet?: boolean;
+}
+
 /**
  * The turn loop over one session.
  *
@@ -124,10 +183,21 @@ export function userMessage(text: string): InputItem {
  */
 export class Agent {
   #o: AgentOptions;
+  #model: string;
+  #effort?: ReasoningEffort;
+  #serviceTier?: string;
+  #remoteCompaction: boolean;
 
   /** Create an agent over a session. */
   constructor(options: AgentOptions) {
     this.#o = options;
+    this.#model = options.model;
+    this.#effort = options.effort;
+    const info = options.catalog?.find(options.model);
+    this.#serviceTier = info
+      ? serviceTierFor(info, options.serviceTier).serviceTier
+      : options.serviceTier;
+    this.#remoteCompaction = (options.compaction?.mode ?? "auto") === "auto";
   }
 
   /** The committed conversation. */
@@ -138,6 +208,40 @@ export class Agent {
   /** The session id. */
   get sessionId(): string {
     return this.#o.session.id;
+  }
+
+  /** The model in use (it changes when the service retires the one asked for). */
+  get model(): string {
+    return this.#model;
+  }
+
+  /** The effort in use (clamped to the model). */
+  get effort(): ReasoningEffort | undefined {
+    return this.#effort;
+  }
+
+  /** The service tier id in use, if any. */
+  get serviceTier(): string | undefined {
+    return this.#serviceTier;
+  }
+
+  /**
+   * Estimated tokens of the committed history plus `pending`: the last response's usage
+   * for what it covered, four characters a token for what came after.
+   */
+  contextTokens(pending: readonly InputItem[] = []): number {
+    const s = this.#o.session;
+    const mark = s.lastUsage && s.lastUsage.items <= s.items.length ? s.lastUsage : undefined;
+    // Without a response's count, the instructions and tools are counted too.
+    const base = mark ? mark.tokens + estimateTokens(s.items.slice(mark.items)) : Math.ceil(
+      (this.#o.instructions.length + JSON.stringify(this.#o.tools.definitions()).length) / 4,
+    ) + estimateTokens(s.items);
+    return base + estimateTokens(pending);
+  }
+
+  /** The token count above which the history is compacted before a request. */
+  get compactionLimit(): number | undefined {
+    return this.#o.compaction?.limitTokens ?? compactionLimit(this.#modelInfo());
   }
 
   /**
@@ -155,17 +259,30 @@ export class Agent {
     const total = emptyUsage();
     let round: InputItem[] = typeof input === "string" ? [userMessage(input)] : [...input];
     for (let rounds = 1;; rounds++) {
-      const response = yield* this.#respond([...o.session.items, ...round], signal);
+      const limit = this.compactionLimit;
+      if (limit !== undefined && this.contextTokens(round) > limit) {
+        yield* this.#compact("auto", signal);
+      }
+      let response;
+      try {
+        response = yield* this.#respond([...o.session.items, ...round], signal);
+      } catch (e) {
+        // The estimate fell short: compact and send the round once more.
+        if (!(e instanceof CodexError && e.code === "context_too_long")) throw e;
+        if (!(yield* this.#compact("overflow", signal))) throw e;
+        response = yield* this.#respond([...o.session.items, ...round], signal);
+      }
       addUsage(total, response.usage);
       const outputs = response.items
         .filter((i) => REPLAYED.has(i.type))
         .map((i) => toReplayItem(i as InputItem));
       round.push(...outputs);
+      const covered = o.session.items.length + round.length;
       const calls = outputs.filter((i): i is FunctionCallItem => i.type === "function_call");
       if (calls.length) round.push(...(yield* this.#runTools(calls, signal)));
       if (signal.aborted) throw new CodexError("aborted", "The turn was cancelled.");
       await o.session.append(round);
-      if (response.usage) await o.session.recordUsage(response.usage);
+      if (response.usage) await o.session.recordUsage(response.usage, covered);
       round = calls.length ? (options.followUps?.() ?? []).map(userMessage) : [];
       if (!calls.length || rounds >= maxRounds) {
         yield {
@@ -180,29 +297,141 @@ export class Agent {
     }
   }
 
-  /** One model response, retrying a failed stream; yields UI events, returns the result. */
-  async *#respond(input: InputItem[], signal: AbortSignal) {
+  /**
+   * Compact the committed history now (`/compact`, or a library call). Yields the
+   * `compacted` event (and notices); nothing when there is nothing to compact.
+   */
+  async *compact(options: { signal?: AbortSignal } = {}): AsyncGenerator<AgentEvent, void> {
+    yield* this.#compact("manual", options.signal ?? new AbortController().signal);
+  }
+
+  #modelInfo(): ModelInfo | undefined {
+    return this.#o.catalog?.find(this.#model);
+  }
+
+  /** Remote compaction (the backend's), else a local summary; returns whether it compacted. */
+  async *#compact(trigger: CompactionTrigger, signal: AbortSignal) {
     const o = this.#o;
-    const policy = o.retry ?? DEFAULT_RETRY_POLICY;
-    const request: TurnRequest = {
-      model: o.model,
+    const mode = o.compaction?.mode ?? "auto";
+    const history = [...o.session.items];
+    if (mode === "off" || !history.some((i) => i.type !== "message" || i.role !== "user")) {
+      return false;
+    }
+    const before = this.contextTokens();
+    const limit = this.compactionLimit;
+    // Earlier user messages are kept verbatim, within the CLI's budget (less for small windows).
+    const budget = Math.min(KEPT_USER_TOKENS, limit ? Math.floor(limit / 4) : KEPT_USER_TOKENS);
+    let compacted: InputItem[] | undefined;
+    let used: CompactionMode = "remote";
+    if (this.#remoteCompaction) {
+      try {
+        const res = yield* this.#respond([...history, { type: "compaction_trigger" }], signal, {
+          quiet: true,
+        });
+        const c = compactionOf(res.items);
+        if (typeof c === "string") {
+          throw new CodexError("server", `Remote compaction failed: ${c}.`);
+        }
+        compacted = remoteCompacted(history, c, budget);
+      } catch (e) {
+        if (e instanceof CodexError && NOT_COMPACTION_FAULTS.has(e.code)) throw e;
+        // The backend's way is absent or broken here: summarise locally from now on.
+        this.#remoteCompaction = false;
+        yield {
+          type: "notice",
+          text: `Remote compaction is not available (${
+            (e as Error).message
+          }); summarising locally instead.`,
+        } as const;
+      }
+    }
+    if (!compacted) {
+      used = "local";
+      const res = yield* this.#respond([...history, userMessage(SUMMARY_PROMPT)], signal, {
+        tools: [],
+        parallelToolCalls: false,
+        quiet: true,
+      });
+      const summary = messageText(res.items);
+      if (!summary.trim()) {
+        throw new CodexError("server", "Compaction failed: the model wrote no summary.");
+      }
+      compacted = localCompacted(history, summary, budget);
+    }
+    if (signal.aborted) throw new CodexError("aborted", "The compaction was cancelled.");
+    await o.session.compact(compacted, { mode: used, trigger });
+    yield {
+      type: "compacted",
+      mode: used,
+      trigger,
+      tokensBefore: before,
+      tokensAfter: this.contextTokens(),
+    } as const;
+    return true;
+  }
+
+  /** The request for `input` with the current model's settings. */
+  #request(input: InputItem[], shape: RequestShape): TurnRequest {
+    const o = this.#o;
+    const info = this.#modelInfo();
+    return {
+      model: this.#model,
       instructions: o.instructions,
       input,
-      tools: o.tools.definitions(),
-      effort: o.effort,
-      parallelToolCalls: o.parallelToolCalls ?? true,
+      tools: shape.tools ?? o.tools.definitions(),
+      effort: this.#effort,
+      parallelToolCalls: shape.parallelToolCalls ?? o.parallelToolCalls ??
+        info?.supports_parallel_tool_calls ?? true,
+      verbosity: info?.support_verbosity ? info.default_verbosity ?? undefined : undefined,
+      serviceTier: this.#serviceTier,
       conversationId: o.session.id,
+      compactions: o.session.compactions,
     };
+  }
+
+  /**
+   * The backend refused the model as not supported: switch to its catalog replacement,
+   * keep the asked effort and tier where the new model takes them, and say so. False when
+   * there is nothing to switch to.
+   */
+  async *#replaceModel(signal: AbortSignal) {
+    const catalog = this.#o.catalog;
+    if (!catalog) return false;
+    const previous = catalog.find(this.#model);
+    // The client read the catalog again with the refusal; this only loads it if it did not.
+    await catalog.load({ signal });
+    const next = replacementFor(catalog.models, this.#model, { previous, plan: this.#o.plan });
+    if (!next) return false;
+    const old = this.#model;
+    this.#model = next.slug;
+    this.#effort = clampEffort(next, this.#o.effort).effort;
+    this.#serviceTier = serviceTierFor(next, this.#o.serviceTier).serviceTier;
+    await this.#o.session.recordModel(next.slug);
+    yield {
+      type: "notice",
+      text: `The model '${old}' is no longer offered to this account; continuing on ${next.slug}${
+        previous?.upgrade?.model === next.slug ? " (its named upgrade)" : ""
+      }.`,
+    } as const;
+    return true;
+  }
+
+  /** One model response, retrying a failed stream; yields UI events, returns the result. */
+  async *#respond(input: InputItem[], signal: AbortSignal, shape: RequestShape = {}) {
+    const o = this.#o;
+    const policy = o.retry ?? DEFAULT_RETRY_POLICY;
+    let request = this.#request(input, shape);
+    let switched = false;
     for (let attempt = 0;; attempt++) {
       try {
         for await (const ev of o.client.stream(request, { signal })) {
           switch (ev.type) {
             case "text_delta":
             case "reasoning_delta":
-              yield ev;
+              if (!shape.quiet) yield ev;
               break;
             case "reasoning_part_added":
-              yield { type: "reasoning_break" } as const;
+              if (!shape.quiet) yield { type: "reasoning_break" } as const;
               break;
             case "retry":
               yield {
@@ -213,7 +442,7 @@ export class Agent {
               } as const;
               break;
             case "item_done": {
-              const text = messageText([ev.item]);
+              const text = shape.quiet ? "" : messageText([ev.item]);
               if (text) yield { type: "message", text } as const;
               break;
             }
@@ -233,6 +462,14 @@ export class Agent {
         const err = e instanceof CodexError
           ? e
           : new CodexError("network", String(e), { cause: e });
+        if (err.code === "model_not_supported" && !switched && !signal.aborted) {
+          switched = true;
+          if (yield* this.#replaceModel(signal)) {
+            request = this.#request(input, shape);
+            attempt--;
+            continue;
+          }
+        }
         if (signal.aborted || !err.retryable || attempt >= policy.maxRetries) throw err;
         const delayMs = backoffDelay(attempt + 1, policy, err.retryAfterMs);
         yield { type: "retry", attempt: attempt + 1, delayMs, reason: err.message } as const;

@@ -42,7 +42,7 @@ async function withRig(fn: (rig: Rig) => Promise<void>) {
       make: async (o = {}) =>
         new Agent({
           client,
-          model: "gpt-5.1-codex",
+          model: "gpt-5.5",
           instructions: "Test agent.",
           tools: new ToolSet([...DEFAULT_TOOLS, ...(o.tools ?? [])]),
           workspace,

@@ -2,6 +2,8 @@
  * Sessions as append-only JSONL: one header line, then one line per committed round of
  * the conversation. A line is written whole with O_APPEND and flushed, so a crash loses at
  * most the round being written; a torn last line is cut off when the session is reopened.
+ * A compaction is a line holding the history that replaces everything before it: the old
+ * lines stay in the file for the record, and a resumed session continues from the new one.
  *
  * @module
  */
@@ -9,12 +11,31 @@
 import { mkdir, open, readdir, readFile, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { InputItem, Usage } from "../codex/types.ts";
+import type { CompactionMode, CompactionTrigger } from "./compaction.ts";
 
 /** A line of a session file. */
 export type SessionRecord =
   | { type: "session"; id: string; created_at: string; model?: string; cwd?: string }
   | { type: "items"; at: string; items: InputItem[] }
-  | { type: "usage"; at: string; usage: Usage };
+  /** `items`: the history's length when the response ended (what `usage` counted). */
+  | { type: "usage"; at: string; usage: Usage; items?: number }
+  | {
+    type: "compaction";
+    at: string;
+    mode: CompactionMode;
+    trigger: CompactionTrigger;
+    items: InputItem[];
+  }
+  /** The model changed (the service retired the one in use). */
+  | { type: "model"; at: string; model: string };
+
+/** The last response's usage and the history length it covered. */
+export interface UsageMark {
+  /** Tokens of the history up to and including that response's output. */
+  tokens: number;
+  /** How many history items that was. */
+  items: number;
+}
 
 /** What a new session records about itself. */
 export interface SessionMeta {
@@ -43,8 +64,12 @@ export class Session {
   readonly path: string;
   /** The header. */
   readonly meta: SessionMeta & { created_at: string };
-  /** The committed history, in order. */
+  /** The committed history, in order (after the last compaction). */
   readonly items: InputItem[];
+  /** Compactions so far. */
+  compactions: number;
+  /** The last recorded usage, if it still describes {@link items}. */
+  lastUsage?: UsageMark;
 
   /** Use {@link SessionStore} to get one. */
   constructor(
@@ -52,11 +77,14 @@ export class Session {
     path: string,
     meta: SessionMeta & { created_at: string },
     items: InputItem[],
+    state: { compactions?: number; lastUsage?: UsageMark } = {},
   ) {
     this.id = id;
     this.path = path;
     this.meta = meta;
     this.items = items;
+    this.compactions = state.compactions ?? 0;
+    this.lastUsage = state.lastUsage;
   }
 
   /** Commit items (one round) to the file, then to {@link items}. */
@@ -66,9 +94,32 @@ export class Session {
     this.items.push(...items);
   }
 
-  /** Record a response's usage. */
-  async recordUsage(usage: Usage): Promise<void> {
-    await appendLine(this.path, { type: "usage", at: new Date().toISOString(), usage });
+  /** Record a response's usage, which counted the first `items` history items. */
+  async recordUsage(usage: Usage, items: number = this.items.length): Promise<void> {
+    await appendLine(this.path, { type: "usage", at: new Date().toISOString(), usage, items });
+    this.lastUsage = { tokens: usage.total_tokens, items };
+  }
+
+  /** Replace the history with its compacted form (the file keeps the old lines). */
+  async compact(
+    items: InputItem[],
+    info: { mode: CompactionMode; trigger: CompactionTrigger },
+  ): Promise<void> {
+    await appendLine(this.path, {
+      type: "compaction",
+      at: new Date().toISOString(),
+      ...info,
+      items,
+    });
+    this.items.splice(0, this.items.length, ...items);
+    this.compactions++;
+    this.lastUsage = undefined;
+  }
+
+  /** Record that the conversation continues on another model. */
+  async recordModel(model: string): Promise<void> {
+    await appendLine(this.path, { type: "model", at: new Date().toISOString(), model });
+    this.meta.model = model;
   }
 }
 
@@ -89,7 +140,7 @@ async function appendLine(path: string, record: SessionRecord, flag = "a"): Prom
  * ```ts
  * import { SessionStore } from "@x/codex-provider";
  * const store = new SessionStore(await Deno.makeTempDir());
- * const s = await store.create({ model: "gpt-5.1-codex" });
+ * const s = await store.create({ cwd: "." });
  * await s.append([{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }]);
  * console.log((await store.open(s.id)).items.length); // 1
  * ```
@@ -147,8 +198,10 @@ export class SessionStore {
       await truncate(path, new TextEncoder().encode(text.slice(0, whole)).length);
       text = text.slice(0, whole);
     }
-    const items: InputItem[] = [];
+    let items: InputItem[] = [];
     let meta: (SessionMeta & { created_at: string }) | undefined;
+    let compactions = 0;
+    let lastUsage: UsageMark | undefined;
     text.split("\n").forEach((line, n) => {
       if (!line) return;
       let rec: SessionRecord;
@@ -160,9 +213,17 @@ export class SessionStore {
       if (rec.type === "session") {
         meta = { model: rec.model, cwd: rec.cwd, created_at: rec.created_at };
       } else if (rec.type === "items") items.push(...rec.items);
+      else if (rec.type === "compaction") {
+        items = [...rec.items];
+        compactions++;
+        lastUsage = undefined;
+      } else if (rec.type === "usage" && typeof rec.items === "number") {
+        lastUsage = { tokens: rec.usage.total_tokens, items: rec.items };
+      } else if (rec.type === "model" && meta) meta.model = rec.model;
     });
     if (!meta) throw new SessionError(`${path} has no session header; it cannot be resumed.`);
-    return new Session(id, path, meta, items);
+    if (lastUsage && lastUsage.items > items.length) lastUsage = undefined;
+    return new Session(id, path, meta, items, { compactions, lastUsage });
   }
 
   /** Session ids, most recently changed first. */

@@ -20,10 +20,10 @@ import { DEFAULT_ISSUER } from "../auth/protocol.ts";
 import { TokenFileError } from "../auth/token_file.ts";
 import { baseUrlFromEnv, ResponsesClient } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
-import { chooseModel, FALLBACK_MODELS, isEffort } from "../codex/models.ts";
-import { DEFAULT_MODEL } from "../codex/protocol.ts";
+import { isEffort, type ModelOrigin, selectModel } from "../codex/models.ts";
+import { REASONING_EFFORTS } from "../codex/protocol.ts";
 import type { ReasoningEffort } from "../codex/types.ts";
-import { codexHome, defaultSessionDir, defaultTokenFile } from "../paths.ts";
+import { codexHome, defaultSessionDir, defaultTokenFile, modelsCacheFile } from "../paths.ts";
 import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
 import { Workspace } from "../tools/workspace.ts";
 import { LineReader } from "./line_reader.ts";
@@ -50,12 +50,16 @@ const HELP = `codex-provider agent ${denoJson.version}: a coding agent on your C
 
 Usage:
   deno task agent [options] "prompt"     run one task and exit
-  deno task agent [options]              interactive session (/exit or Ctrl-D to leave)
+  deno task agent [options]              interactive session (/compact shortens the
+                                         context, /exit or Ctrl-D leaves)
 
 Options:
-  -m, --model NAME       model (default $CODEX_MODEL or ${DEFAULT_MODEL})
-  -e, --effort LEVEL     reasoning effort: none minimal low medium high xhigh
-                         (default $CODEX_REASONING_EFFORT or the model's default)
+  -m, --model NAME       model (default $CODEX_MODEL, else the catalog's default for your
+                         plan; \`deno task models\` lists them)
+  -e, --effort LEVEL     reasoning effort: ${REASONING_EFFORTS.join(" ")}
+                         (default $CODEX_REASONING_EFFORT or the model's default; clamped
+                         to what the model supports)
+      --fast             the model's Fast service tier (or CODEX_SERVICE_TIER=fast)
   -C, --cwd DIR          workspace folder the tools are confined to (default: current folder)
   -r, --resume ID        continue a saved session ("last" for the most recent)
       --json             one JSON event per line on stdout, for programs
@@ -71,8 +75,10 @@ Exit codes: 0 done, 1 failed, 2 bad usage, 3 not logged in, 4 usage or rate limi
 
 interface Options {
   prompt: string;
-  model: string;
+  model?: string;
+  modelOrigin: ModelOrigin;
   effort?: ReasoningEffort;
+  serviceTier?: string;
   cwd: string;
   resume?: string;
   json: boolean;
@@ -94,6 +100,7 @@ function parse(argv: string[]): Options | "help" | "version" {
         cwd: { type: "string", short: "C" },
         resume: { type: "string", short: "r" },
         json: { type: "boolean", default: false },
+        fast: { type: "boolean", default: false },
         "token-file": { type: "string" },
         "max-rounds": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -109,7 +116,7 @@ function parse(argv: string[]): Options | "help" | "version" {
   const effort = v.effort ?? process.env.CODEX_REASONING_EFFORT;
   if (effort !== undefined && !isEffort(effort)) {
     throw new UsageError(
-      `--effort must be one of none, minimal, low, medium, high, xhigh (got '${effort}').`,
+      `--effort must be one of ${REASONING_EFFORTS.join(", ")} (got '${effort}').`,
     );
   }
   const maxRounds = v["max-rounds"] === undefined ? 100 : Number(v["max-rounds"]);
@@ -118,8 +125,10 @@ function parse(argv: string[]): Options | "help" | "version" {
   }
   return {
     prompt: parsed.positionals.join(" ").trim(),
-    model: v.model ?? process.env.CODEX_MODEL ?? DEFAULT_MODEL,
+    model: v.model ?? (process.env.CODEX_MODEL || undefined),
+    modelOrigin: v.model ? "flag" : "config",
     effort: effort as ReasoningEffort | undefined,
+    serviceTier: v.fast ? "fast" : process.env.CODEX_SERVICE_TIER || undefined,
     // deno task runs in the config's folder; INIT_CWD is where the person ran it.
     cwd: resolve(process.env.INIT_CWD ?? process.cwd(), v.cwd ?? "."),
     resume: v.resume,
@@ -216,13 +225,31 @@ async function runTurn(
   }
 }
 
+/** `/compact`: shorten the context now. */
+async function runCompaction(agent: Agent, ui: Renderer, ctl: AbortController): Promise<number> {
+  try {
+    let compacted = false;
+    for await (const ev of agent.compact({ signal: ctl.signal })) {
+      compacted ||= ev.type === "compacted";
+      ui.event(ev);
+    }
+    if (!compacted) ui.notice("Nothing to compact yet.");
+    return EXIT.ok;
+  } catch (e) {
+    ui.error(codeOf(e), (e as Error).message);
+    return exitCodeFor(e);
+  }
+}
+
 /** Read tasks line by line (buffered, so type-ahead and piped input are kept). */
 async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<number> {
   const input = new LineReader(color ? "\x1b[1m›\x1b[22m " : "› ");
   let running: AbortController | undefined;
   // On a terminal, readline turns Ctrl-C into this event: stop the task, or leave when idle.
   input.rl.on("SIGINT", () => (running ? running.abort() : input.close()));
-  process.stderr.write("Type a task. /exit or Ctrl-D leaves; Ctrl-C stops a running task.\n");
+  process.stderr.write(
+    "Type a task. /compact shortens the context; /exit or Ctrl-D leaves; Ctrl-C stops a running task.\n",
+  );
   let last: number = EXIT.ok;
   while (true) {
     const raw = await input.next();
@@ -231,7 +258,9 @@ async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<
     if (line === "/exit" || line === "/quit") break;
     if (!line) continue;
     running = new AbortController();
-    last = await runTurn(agent, line, ui, running);
+    last = line === "/compact"
+      ? await runCompaction(agent, ui, running)
+      : await runTurn(agent, line, ui, running);
     running = undefined;
   }
   input.close();
@@ -254,28 +283,50 @@ export async function main(argv: string[]): Promise<number> {
     const workspace = await Workspace.open(o.cwd);
     const source = await findTokenSource(o.tokenFile, process.env, LOGIN_COMMAND);
     let secrets: string[] = [];
+    let plan: string | undefined;
     const tokens = new TokenStore({ ...source, loginCommand: LOGIN_COMMAND });
     const credentials = storeCredentials(tokens, (t) => {
       secrets = [t.access_token, t.refresh_token, t.id_token];
+      plan = t.plan_type;
     });
     await credentials({ forceRefresh: false }); // fail early, before any prompt is typed
-    const client = new ResponsesClient({ credentials, version: denoJson.version });
-    const store = new SessionStore(defaultSessionDir());
+    const sessionDir = defaultSessionDir();
+    const client = new ResponsesClient({
+      credentials,
+      version: denoJson.version,
+      modelsCacheFile: modelsCacheFile(sessionDir),
+    });
+    const store = new SessionStore(sessionDir);
     let resumeId = o.resume;
     if (resumeId === "last") {
       resumeId = (await store.list())[0]?.id;
       if (!resumeId) throw new SessionError("There is no saved session to resume yet.");
     }
-    const session = resumeId
-      ? await store.open(resumeId)
-      : await store.create({ model: o.model, cwd: workspace.root });
-    const known = FALLBACK_MODELS.some((m) => m.slug === o.model);
-    const choice = known ? chooseModel(FALLBACK_MODELS, o.model, o.effort) : { effort: o.effort };
-    if ("note" in choice && choice.note) ui.notice(choice.note);
+    const resumed = resumeId ? await store.open(resumeId) : undefined;
+    const catalog = client.catalog;
+    const models = await catalog.load();
+    if (catalog.warning) ui.notice(catalog.warning);
+    const choice = selectModel(models, {
+      // A resumed conversation stays on its model unless told otherwise.
+      slug: o.model ?? resumed?.meta.model,
+      origin: o.model ? o.modelOrigin : "config",
+      effort: o.effort,
+      serviceTier: o.serviceTier,
+      plan,
+    });
+    for (const note of choice.notes) ui.notice(note);
+    if (resumed && resumed.meta.model !== choice.model.slug) {
+      await resumed.recordModel(choice.model.slug);
+    }
+    const session = resumed ??
+      await store.create({ model: choice.model.slug, cwd: workspace.root });
     const agent = new Agent({
       client,
-      model: o.model,
+      model: choice.model.slug,
       effort: choice.effort,
+      serviceTier: o.serviceTier,
+      catalog,
+      plan,
       instructions: codingInstructions(workspace.root),
       tools: new ToolSet(DEFAULT_TOOLS),
       workspace,
@@ -286,7 +337,7 @@ export async function main(argv: string[]): Promise<number> {
     ui.session({
       id: session.id,
       resumed: !!resumeId,
-      model: o.model,
+      model: agent.model,
       cwd: workspace.root,
       sandboxed: isSandboxed(),
     });

@@ -158,10 +158,31 @@ export class TerminalRenderer implements Renderer {
         }
         this.#err.write(s.dim(`${usageLine(ev.usage, this.#rate)}\n`));
         break;
+      case "notice":
+        this.#switch("none");
+        this.notice(ev.text);
+        break;
+      case "compacted":
+        this.#switch("none");
+        this.notice(compactionLine(ev));
+        break;
       case "message":
         break;
     }
   }
+}
+
+/** One line about a compaction. */
+export function compactionLine(ev: Extract<AgentEvent, { type: "compacted" }>): string {
+  const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n));
+  const why = ev.trigger === "manual"
+    ? ""
+    : ev.trigger === "auto"
+    ? " (near the limit)"
+    : " (over the limit)";
+  return `context compacted${why}: ~${k(ev.tokensBefore)} → ~${k(ev.tokensAfter)} tokens, ${
+    ev.mode === "remote" ? "by the backend" : "summarised locally"
+  }`;
 }
 
 /** One JSON object per line, for programs (`--json`). */

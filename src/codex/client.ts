@@ -9,13 +9,15 @@
  * @module
  */
 
+import { type FetchedCatalog, ModelCatalog } from "./catalog.ts";
 import { CodexError, errorFromFailure, errorFromHttp } from "./errors.ts";
-import { FALLBACK_MODELS } from "./models.ts";
+import { modelNames } from "./models.ts";
 import {
   CODEX_CLIENT_VERSION,
   DEFAULT_BASE_URL,
   DEFAULT_IDLE_TIMEOUT_MS,
   INSTRUCTIONS_NOT_VALID,
+  MODELS_ETAG_HEADER,
   MODELS_PATH,
   RESPONSES_PATH,
 } from "./protocol.ts";
@@ -50,6 +52,8 @@ export interface ResponsesClientOptions {
   retry?: RetryPolicy;
   /** Injected fetch (tests, proxies). */
   fetch?: typeof fetch;
+  /** Where the model catalog is cached on disk (none when undefined). */
+  modelsCacheFile?: string;
 }
 
 /** The finished response: what the model produced and what it cost. */
@@ -93,7 +97,8 @@ export function baseUrlFromEnv(): string {
  *   credentials: () => Promise.resolve({ accessToken: "…", accountId: "…" }),
  * });
  * for await (const ev of client.stream({
- *   model: "gpt-5.1-codex", instructions: "Be brief.", conversationId: crypto.randomUUID(),
+ *   model: (await client.catalog.load())[0].slug, instructions: "Be brief.",
+ *   conversationId: crypto.randomUUID(),
  *   input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }],
  * })) if (ev.type === "text_delta") console.log(ev.delta);
  * ```
@@ -104,8 +109,9 @@ export class ResponsesClient {
   #opts: ResponsesClientOptions;
   #fetch: typeof fetch;
   #ua: string;
-  #catalog?: { etag?: string; models: ModelInfo[] };
   #officialInstructions = false;
+  /** The backend's model catalog (fetched, cached and refreshed through this client). */
+  readonly catalog: ModelCatalog;
 
   /** Create a client. */
   constructor(options: ResponsesClientOptions) {
@@ -113,18 +119,21 @@ export class ResponsesClient {
     this.baseUrl = (options.baseUrl ?? baseUrlFromEnv()).replace(/\/+$/, "");
     this.#fetch = options.fetch ?? fetch;
     this.#ua = userAgent(options.version ?? "0.0.0");
+    this.catalog = new ModelCatalog({ source: this, cacheFile: options.modelsCacheFile });
   }
 
-  /**
-   * The live model catalog (cached with its ETag); the built-in table when the backend
-   * has none (404).
-   */
+  /** The models of the live catalog (see {@link ModelCatalog.load}). */
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    return [...await this.catalog.load({ signal })];
+  }
+
+  /** One request of the catalog endpoint, conditional on `etag` (see {@link ModelCatalog}). */
+  async fetchModels(etag: string | undefined, signal?: AbortSignal): Promise<FetchedCatalog> {
     const creds = await this.#opts.credentials({ forceRefresh: false, signal });
     const url = `${this.baseUrl}${MODELS_PATH}?client_version=${CODEX_CLIENT_VERSION}`;
-    const headers = buildHeaders(creds, "models", this.#ua);
+    const headers = buildHeaders(creds, { ua: this.#ua });
     headers.accept = "application/json";
-    if (this.#catalog?.etag) headers["if-none-match"] = this.#catalog.etag;
+    if (etag) headers["if-none-match"] = etag;
     let res: Response;
     try {
       res = await this.#fetch(url, { headers, signal });
@@ -133,19 +142,22 @@ export class ResponsesClient {
         cause: e,
       });
     }
-    if (res.status === 304 && this.#catalog) {
+    if (res.status === 304 || res.status === 404) {
       await res.body?.cancel();
-      return this.#catalog.models;
-    }
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return [...FALLBACK_MODELS];
+      return { status: res.status === 304 ? "not_modified" : "absent" };
     }
     const text = await res.text();
     if (!res.ok) throw errorFromHttp(res.status, text, res.headers);
-    const models = (JSON.parse(text) as { models?: ModelInfo[] }).models ?? [];
-    this.#catalog = { etag: res.headers.get("etag") ?? undefined, models };
-    return models;
+    let models: unknown;
+    try {
+      models = (JSON.parse(text) as { models?: unknown }).models;
+    } catch {
+      models = undefined;
+    }
+    if (!Array.isArray(models) || !models.every((m) => typeof m?.slug === "string")) {
+      throw new CodexError("server", "The model catalog answer is not a list of models.");
+    }
+    return { status: "ok", models, etag: res.headers.get("etag") ?? undefined };
   }
 
   /** Stream one response. Events end with `completed`; failures throw {@link CodexError}. */
@@ -197,44 +209,30 @@ export class ResponsesClient {
     const creds = await this.#opts.credentials({ forceRefresh, signal });
     const res = await this.#fetch(`${this.baseUrl}${RESPONSES_PATH}`, {
       method: "POST",
-      headers: buildHeaders(creds, req.conversationId, this.#ua),
+      headers: buildHeaders(creds, { ua: this.#ua, request: req }),
       body: JSON.stringify(buildBody(req)),
       signal,
     });
+    this.catalog.noteEtag(res.headers.get(MODELS_ETAG_HEADER));
     if (!res.ok) throw errorFromHttp(res.status, await res.text(), res.headers);
     if (!res.body) throw new CodexError("stream_truncated", "The backend sent no body.");
     return res;
   }
 
-  /** Name the models the catalog offers, so the person knows what to pick instead. */
+  /** Name the models the catalog offers (read again), so the person knows what to pick. */
   async #withAlternatives(err: CodexError, signal?: AbortSignal): Promise<CodexError> {
-    try {
-      const names = (await this.listModels(signal))
-        .filter((m) => m.visibility !== "hide" && m.visibility !== "none")
-        .map((m) => m.slug);
-      if (!names.length) return err;
-      return new CodexError(
-        "model_not_supported",
-        `${err.message} Available: ${names.join(", ")}.`,
-        {
-          status: err.status,
-          serverCode: err.serverCode,
-          cause: err.cause,
-        },
-      );
-    } catch {
-      return err;
-    }
+    const names = modelNames(await this.catalog.load({ refresh: true, signal }));
+    if (!names) return err;
+    return new CodexError("model_not_supported", `${err.message} Available: ${names}.`, {
+      status: err.status,
+      serverCode: err.serverCode,
+      cause: err.cause,
+    });
   }
 
   /** Our instructions become a developer message; the catalog's prompt is `instructions`. */
   async #withOfficial(req: TurnRequest, signal?: AbortSignal): Promise<TurnRequest> {
-    let models: ModelInfo[];
-    try {
-      models = await this.listModels(signal);
-    } catch {
-      return req;
-    }
+    const models = await this.catalog.load({ signal });
     const base = models.find((m) => m.slug === req.model)?.base_instructions;
     if (!base) return req;
     return {

@@ -9,7 +9,7 @@ const FAST = { maxRetries: 4, baseDelayMs: 1, jitter: 0.1 };
 
 function request(over: Partial<TurnRequest> = {}): TurnRequest {
   return {
-    model: "gpt-5.1-codex",
+    model: "gpt-5.5",
     instructions: "Be brief.",
     conversationId: "conv-1",
     input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }],
@@ -244,7 +244,9 @@ test("client: the catalog is cached by ETag; a 404 catalog falls back to the bui
   const { fake, client } = await setup();
   try {
     const first = await client.listModels();
-    const second = await client.listModels();
+    assert.deepEqual(await client.listModels(), first, "fresh: asked once");
+    assert.equal(fake.requests.filter((r) => r.path.endsWith("/models")).length, 1);
+    const second = await client.catalog.load({ refresh: true });
     assert.deepEqual(second, first);
     const modelsReqs = fake.requests.filter((r) => r.path.endsWith("/models"));
     assert.equal(modelsReqs[1].status, 304);
@@ -255,7 +257,7 @@ test("client: the catalog is cached by ETag; a 404 catalog falls back to the bui
   const none = await setup({ noCatalog: true });
   try {
     const models = await none.client.listModels();
-    assert.ok(models.some((m) => m.slug === "gpt-5.1-codex"));
+    assert.ok(models.some((m) => m.slug === "gpt-5.5"));
   } finally {
     await none.fake.close();
   }
@@ -287,7 +289,8 @@ test("client: an unsupported model names the catalog's models to pick instead", 
       assert.ok(e instanceof CodexError);
       assert.equal(e.code, "model_not_supported");
       assert.match(e.message, /'gpt-4o' model is not supported/);
-      assert.match(e.message, /Available: gpt-5\.2-codex, gpt-5\.1-codex-max, gpt-5\.1-codex,/);
+      // The catalog's listed models, by priority (the 0.169 catalog's order).
+      assert.match(e.message, /Available: gpt-6\.1-sol, gpt-6-astra, gpt-6-sol, gpt-6-luna,/);
       return true;
     });
   } finally {

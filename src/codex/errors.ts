@@ -186,18 +186,17 @@ export function errorFromHttp(
   if (status >= 500) {
     return new CodexError("server", `The backend failed (HTTP ${status}: ${detail}).`, base);
   }
-  if (/model .*not supported|not supported when using codex/i.test(detail)) {
-    return new CodexError(
-      "model_not_supported",
-      `${detail} Pick another model with --model (see the model catalog).`,
-      base,
-    );
+  if (MODEL_NOT_SUPPORTED.test(detail)) {
+    return new CodexError("model_not_supported", detail, base);
   }
   if (/context.*(length|window)|too long/i.test(detail)) {
-    return new CodexError("context_too_long", `${detail} Start a new session.`, base);
+    return new CodexError("context_too_long", detail, base);
   }
   return new CodexError("invalid_request", `The backend rejected the request: ${detail}`, base);
 }
+
+/** The retired-or-unknown model answer, in both its forms (PROTOCOL.md §4). */
+const MODEL_NOT_SUPPORTED = /model .*not supported|not supported when using codex/i;
 
 /** Map a `response.failed` / `error` event's error object to a typed error. */
 export function errorFromFailure(
@@ -206,11 +205,14 @@ export function errorFromFailure(
   const code = error?.code ?? "";
   const message = error?.message ?? "the response failed";
   const opts = { serverCode: code || undefined, cause: error };
+  if (MODEL_NOT_SUPPORTED.test(message)) {
+    return new CodexError("model_not_supported", message, opts);
+  }
   switch (code) {
     case "context_length_exceeded":
       return new CodexError(
         "context_too_long",
-        `The conversation is longer than the model's context window. Start a new session. (${message})`,
+        `The conversation is longer than the model's context window. (${message})`,
         opts,
       );
     case "insufficient_quota":

@@ -60,7 +60,6 @@ test("errors: statuses map to stable codes", () => {
     h(),
   );
   assert.equal(m.code, "model_not_supported");
-  assert.match(m.message, /--model/);
 });
 
 test("errors: the message never echoes an Authorization header, only the body's detail", () => {

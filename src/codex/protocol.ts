@@ -20,8 +20,14 @@ export const ORIGINATOR = "codex_cli_rs";
 /** The Codex CLI version whose request shape we follow (captured in reference/). */
 export const CODEX_CLIENT_VERSION = "0.169.0";
 
-/** Default model: the seed's default in PROTOCOL.md §4. */
-export const DEFAULT_MODEL = "gpt-5.1-codex";
+/**
+ * How long a fetched catalog is fresh before it is asked for again (with `If-None-Match`):
+ * the Codex CLI's `models_cache.json` TTL (PROTOCOL.md §4).
+ */
+export const MODELS_CACHE_TTL_MS = 300_000;
+
+/** Response header naming the catalog's current ETag; a change means "refetch" (§4). */
+export const MODELS_ETAG_HEADER = "x-models-etag";
 
 /** The Codex CLI's stream idle limit: a silent stream is an error after this long. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
@@ -37,7 +43,18 @@ export const HEADER = {
   sessionId: "session-id",
   sessionIdLegacy: "session_id",
   openaiBeta: "openai-beta",
+  /** The client version, on catalog and Responses requests (0.169). */
+  version: "version",
+  /** Beta features the client speaks; remote compaction v2 is announced here (§6). */
+  betaFeatures: "x-codex-beta-features",
+  /** `<conversation>:<n>`, n counting compactions so far (§6). */
+  windowId: "x-codex-window-id",
+  /** `model=<slug>[;tier=priority]` (§6). */
+  routingHint: "x-codex-routing-hint",
 } as const;
+
+/** The beta feature that enables compaction through `compaction_trigger` (§6). */
+export const REMOTE_COMPACTION_FEATURE = "remote_compaction_v2";
 
 /** Value of the `OpenAI-Beta` header older clients sent (harmless, still accepted). */
 export const OPENAI_BETA = "responses=experimental";
@@ -57,5 +74,20 @@ export const INSTRUCTIONS_NOT_VALID = "Instructions are not valid";
 /** The 400 `detail` for an empty or missing `instructions` field. */
 export const INSTRUCTIONS_REQUIRED = "Instructions are required";
 
-/** Reasoning efforts in increasing order; `none` exists on the general models only. */
-export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+/**
+ * Reasoning efforts in increasing order (`max` and `ultra` arrived in 2026). Which ones a
+ * model takes is the catalog's word; this list only orders them for clamping.
+ */
+export const REASONING_EFFORTS = [
+  "none",
+  "minimal",
+  "low",
+  "medium",
+  "high",
+  "xhigh",
+  "max",
+  "ultra",
+] as const;
+
+/** Efforts sent under another name: the 0.169 CLI sends `ultra` as `effort: "max"` (§4). */
+export const WIRE_EFFORT: Readonly<Record<string, string>> = { ultra: "max" };

@@ -10,7 +10,9 @@ import {
   INCLUDE_ENCRYPTED_REASONING,
   OPENAI_BETA,
   ORIGINATOR,
+  REMOTE_COMPACTION_FEATURE,
 } from "./protocol.ts";
+import { wireEffort } from "./models.ts";
 import type {
   FunctionToolDefinition,
   InputItem,
@@ -39,6 +41,10 @@ export interface TurnRequest {
   conversationId: string;
   /** Only for models that support verbosity. */
   verbosity?: Verbosity;
+  /** Service tier id (`priority` is the catalog's "Fast"). */
+  serviceTier?: string;
+  /** Compactions of this conversation so far (the window id's counter). */
+  compactions?: number;
 }
 
 /** Credentials for one request. */
@@ -58,9 +64,16 @@ export function userAgent(version: string): string {
   return `${ORIGINATOR}/${CODEX_CLIENT_VERSION} (${os}; ${arch}) codex-provider/${version}`;
 }
 
-/** Remove server-side `id`/`status` from an item before replay ("Item with id … not found"). */
+/**
+ * Remove server-side `id`/`status` from an item before replay ("Item with id … not found").
+ * A compaction item keeps its id, as the 0.169 CLI replays it.
+ */
 export function toReplayItem(item: InputItem): InputItem {
-  const { id: _id, status: _status, ...rest } = item as InputItem & { status?: string };
+  if (item.type === "compaction") return item;
+  const { id: _id, status: _status, ...rest } = item as InputItem & {
+    id?: string;
+    status?: string;
+  };
   return rest as InputItem;
 }
 
@@ -81,28 +94,40 @@ export function buildBody(req: TurnRequest): ResponsesRequestBody {
   const summary = req.reasoningSummary ?? "auto";
   if (req.effort !== undefined || summary !== "none") {
     body.reasoning = {};
-    if (req.effort !== undefined) body.reasoning.effort = req.effort;
+    if (req.effort !== undefined) body.reasoning.effort = wireEffort(req.effort);
     if (summary !== "none") body.reasoning.summary = summary;
   }
   if (req.verbosity) body.text = { verbosity: req.verbosity };
+  if (req.serviceTier) body.service_tier = req.serviceTier;
   return body;
 }
 
-/** The headers for a turn request. */
+/**
+ * The headers of a request: the catalog's (`request` undefined) or a turn's, which adds the
+ * conversation, window and routing headers the 0.169 CLI sends.
+ */
 export function buildHeaders(
   creds: Credentials,
-  conversationId: string,
-  ua: string,
+  options: { ua: string; request?: TurnRequest },
 ): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     "authorization": `Bearer ${creds.accessToken}`,
     [HEADER.accountId]: creds.accountId,
     [HEADER.originator]: ORIGINATOR,
+    [HEADER.version]: CODEX_CLIENT_VERSION,
+    "user-agent": options.ua,
+  };
+  const req = options.request;
+  if (!req) return headers;
+  return {
+    ...headers,
     [HEADER.openaiBeta]: OPENAI_BETA,
-    [HEADER.sessionId]: conversationId,
-    [HEADER.sessionIdLegacy]: conversationId,
+    [HEADER.betaFeatures]: REMOTE_COMPACTION_FEATURE,
+    [HEADER.sessionId]: req.conversationId,
+    [HEADER.sessionIdLegacy]: req.conversationId,
+    [HEADER.windowId]: `${req.conversationId}:${req.compactions ?? 0}`,
+    [HEADER.routingHint]: `model=${req.model}${req.serviceTier ? `;tier=${req.serviceTier}` : ""}`,
     "accept": "text/event-stream",
     "content-type": "application/json",
-    "user-agent": ua,
   };
 }

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { buildBody, buildHeaders, toReplayItem } from "./request.ts";
 
 const req = {
-  model: "gpt-5.1-codex",
+  model: "gpt-5.5",
   instructions: "Be useful.",
   conversationId: "conv-1",
   input: [
@@ -64,13 +64,42 @@ test("request: the body's keys are the captured Codex CLI's (minus its client me
 });
 
 test("request: headers", () => {
-  const hd = buildHeaders({ accessToken: "AT", accountId: "acct" }, "conv-1", "ua/1");
+  const creds = { accessToken: "AT", accountId: "acct" };
+  const hd = buildHeaders(creds, {
+    ua: "ua/1",
+    request: { ...req, conversationId: "conv-1", compactions: 2, serviceTier: "priority" },
+  });
   assert.equal(hd.authorization, "Bearer AT");
   assert.equal(hd["chatgpt-account-id"], "acct");
   assert.equal(hd.originator, "codex_cli_rs");
+  assert.equal(hd.version, "0.169.0");
   assert.equal(hd.accept, "text/event-stream");
   assert.equal(hd["session-id"], "conv-1");
   assert.equal(hd["session_id"], "conv-1");
+  // As the 0.169 CLI sends them (captures c3a, c5b).
+  assert.equal(hd["x-codex-beta-features"], "remote_compaction_v2");
+  assert.equal(hd["x-codex-window-id"], "conv-1:2");
+  assert.equal(hd["x-codex-routing-hint"], `model=${req.model};tier=priority`);
+  // The catalog request carries only the identifying headers (capture c1a).
+  const cat = buildHeaders(creds, { ua: "ua/1" });
+  assert.deepEqual(Object.keys(cat).sort(), [
+    "authorization",
+    "chatgpt-account-id",
+    "originator",
+    "user-agent",
+    "version",
+  ]);
+});
+
+test("request: ultra goes on the wire as max; the service tier is sent", () => {
+  const body = buildBody({ ...req, effort: "ultra", serviceTier: "priority" });
+  assert.equal(body.reasoning?.effort, "max");
+  assert.equal(body.service_tier, "priority");
+});
+
+test("request: a compaction item keeps its id on replay", () => {
+  const c = { type: "compaction" as const, id: "cmp_1", encrypted_content: "x" };
+  assert.deepEqual(toReplayItem(c), c);
 });
 
 test("request: toReplayItem keeps everything but id and status", () => {

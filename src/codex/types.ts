@@ -76,8 +76,33 @@ export interface FunctionCallOutputItem {
   id?: string;
 }
 
+/**
+ * The conversation as the backend compacted it: opaque, replayed as it came (PROTOCOL.md
+ * §6). The 0.169 CLI replays it with an id, making one up (`cmp_…`) when the answer had none.
+ */
+export interface CompactionItem {
+  /** Item kind. */
+  type: "compaction";
+  /** The compacted history, encrypted by the backend. */
+  encrypted_content: string;
+  /** Kept on replay, as the CLI does. */
+  id?: string;
+}
+
+/** The last input item of a remote compaction request (§6). */
+export interface CompactionTriggerItem {
+  /** Item kind. */
+  type: "compaction_trigger";
+}
+
 /** An item of `input` (and of the history we replay). */
-export type InputItem = MessageItem | ReasoningItem | FunctionCallItem | FunctionCallOutputItem;
+export type InputItem =
+  | MessageItem
+  | ReasoningItem
+  | FunctionCallItem
+  | FunctionCallOutputItem
+  | CompactionItem
+  | CompactionTriggerItem;
 
 /** An item the model produced (from `response.output_item.done`). */
 export type OutputItem = MessageItem | ReasoningItem | FunctionCallItem | {
@@ -116,8 +141,10 @@ export interface ResponsesRequestBody {
   tool_choice: "auto";
   /** Whether the model may call several tools in one response. */
   parallel_tool_calls: boolean;
-  /** Reasoning effort and summary mode. */
-  reasoning?: { effort?: ReasoningEffort; summary?: "auto" | "concise" | "detailed" };
+  /** Reasoning effort (as sent: `ultra` goes as `max`) and summary mode. */
+  reasoning?: { effort?: string; summary?: "auto" | "concise" | "detailed" };
+  /** `priority` for the catalog's "Fast" tier. */
+  service_tier?: string;
   /** Required false. */
   store: false;
   /** Required true. */
@@ -186,8 +213,18 @@ export interface ModelInfo {
   base_instructions?: string;
   /** `list` when shown in pickers. */
   visibility?: string;
-  /** Sort order. */
+  /** Sort order: the lowest listed one is the default. */
   priority?: number;
+  /** When to compact; null means about 90 % of `context_window`. */
+  auto_compact_token_limit?: number | null;
+  /** Plans (JWT `chatgpt_plan_type`) that may use the model; absent means all. */
+  available_in_plans?: string[];
+  /** Service tiers the model offers, e.g. `{id: "priority", name: "Fast"}`. */
+  service_tiers?: { id: string; name?: string }[];
+  /** The model that replaces this one. */
+  upgrade?: { model: string; retirement_at?: string | number | null } | null;
+  /** `text`, `image`. */
+  input_modalities?: string[];
   /** Fields we do not use. */
   [key: string]: unknown;
 }

@@ -16,8 +16,9 @@ import { isMainModule } from "../cli/main_module.ts";
 import { SessionError, SessionStore } from "../agent/session_store.ts";
 import { ResponsesClient } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
-import { isEffort } from "../codex/models.ts";
-import { DEFAULT_MODEL } from "../codex/protocol.ts";
+import { isEffort, selectModel } from "../codex/models.ts";
+import { readClaims } from "../auth/jwt.ts";
+import { modelsCacheFile } from "../paths.ts";
 import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
 import { Workspace } from "../tools/workspace.ts";
 import { pathExists } from "../fs/path_exists.ts";
@@ -25,6 +26,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { nanoclawInstructions, SCHEDULED_PREFIX } from "./instructions.ts";
 import { InputWatcher } from "./ipc.ts";
 import { formatOutput } from "./markers.ts";
+import { compactionLine } from "../cli/render.ts";
 import { nanoclawTools } from "./nanoclaw_tools.ts";
 import {
   type ContainerInput,
@@ -115,9 +117,9 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
     }
     const root = env.NANOCLAW_WORKSPACE || DEFAULT_WORKSPACE;
     const workspace = await Workspace.open(join(root, "group"));
-    const store = new SessionStore(
-      env.CODEX_SESSION_DIR || join(env.HOME || "/home/node", ".claude", "codex-sessions"),
-    );
+    const sessionDir = env.CODEX_SESSION_DIR ||
+      join(env.HOME || "/home/node", ".claude", "codex-sessions");
+    const store = new SessionStore(sessionDir);
     let session;
     try {
       session = inp.sessionId ? await store.open(inp.sessionId) : undefined;
@@ -125,20 +127,38 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
       if (!(e instanceof SessionError)) throw e;
       log(`session ${inp.sessionId} cannot be continued (${e.message}); starting a new one`);
     }
-    session ??= await store.create({ cwd: workspace.root });
-    newSessionId = session.id;
-
     const effort = secrets[SECRET.effort] || env.CODEX_REASONING_EFFORT;
     if (effort && !isEffort(effort)) log(`ignoring unknown reasoning effort '${effort}'`);
     const token = secrets[SECRET.accessToken];
-    const agent = new Agent({
-      client: new ResponsesClient({
-        baseUrl: secrets[SECRET.baseUrl] || env.CODEX_BASE_URL || undefined,
-        credentials: secretCredentials(secrets),
-        version: denoJson.version,
-      }),
-      model: secrets[SECRET.model] || env.CODEX_MODEL || DEFAULT_MODEL,
+    const plan = readClaims(token).planType;
+    const client = new ResponsesClient({
+      baseUrl: secrets[SECRET.baseUrl] || env.CODEX_BASE_URL || undefined,
+      credentials: secretCredentials(secrets),
+      version: denoJson.version,
+      modelsCacheFile: modelsCacheFile(sessionDir),
+    });
+    const models = await client.catalog.load();
+    if (client.catalog.warning) log(client.catalog.warning);
+    const choice = selectModel(models, {
+      slug: secrets[SECRET.model] || env.CODEX_MODEL || session?.meta.model || undefined,
       effort: effort && isEffort(effort) ? effort : undefined,
+      serviceTier: secrets[SECRET.serviceTier] || env.CODEX_SERVICE_TIER || undefined,
+      plan,
+    });
+    for (const note of choice.notes) log(note);
+    if (session && session.meta.model !== choice.model.slug) {
+      await session.recordModel(choice.model.slug);
+    }
+    session ??= await store.create({ model: choice.model.slug, cwd: workspace.root });
+    newSessionId = session.id;
+
+    const agent = new Agent({
+      client,
+      model: choice.model.slug,
+      effort: choice.effort,
+      serviceTier: secrets[SECRET.serviceTier] || env.CODEX_SERVICE_TIER || undefined,
+      catalog: client.catalog,
+      plan,
       instructions: await nanoclawInstructions({
         workspace: root,
         assistantName: inp.assistantName,
@@ -170,6 +190,8 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
       for await (const ev of agent.run(prompt, { followUps: () => watcher?.take() ?? [] })) {
         if (ev.type === "message") emit({ status: "success", result: ev.text });
         else if (ev.type === "retry") log(`retrying in ${ev.delayMs} ms: ${ev.reason}`);
+        else if (ev.type === "notice") log(ev.text);
+        else if (ev.type === "compacted") log(compactionLine(ev));
       }
       emit({ status: "success", result: null });
       prompt = watcher && !watcher.closeRequested ? await watcher.next() : undefined;

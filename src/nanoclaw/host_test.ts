@@ -48,7 +48,7 @@ test("host: getSecrets gives the token, account and the model settings (environm
     const t = await login(root, fake);
     await writeFile(
       join(root, ".env"),
-      'ASSISTANT_NAME=Andy\nCODEX_MODEL="gpt-5.2-codex"\nCODEX_REASONING_EFFORT=high\n',
+      'ASSISTANT_NAME=Andy\nCODEX_MODEL="gpt-6-sol"\nCODEX_REASONING_EFFORT=high\n',
     );
     const secrets = await createCodexPlugin({
       root,
@@ -57,7 +57,7 @@ test("host: getSecrets gives the token, account and the model settings (environm
     assert.deepEqual(secrets, {
       CODEX_ACCESS_TOKEN: t.access_token,
       CODEX_ACCOUNT_ID: "acct-nano",
-      CODEX_MODEL: "gpt-5.2-codex",
+      CODEX_MODEL: "gpt-6-sol",
       CODEX_REASONING_EFFORT: "low",
     });
   }));

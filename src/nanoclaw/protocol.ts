@@ -64,6 +64,8 @@ export const SECRET = {
   accountId: "CODEX_ACCOUNT_ID",
   model: "CODEX_MODEL",
   effort: "CODEX_REASONING_EFFORT",
+  /** `fast` for the model's Fast service tier. */
+  serviceTier: "CODEX_SERVICE_TIER",
   baseUrl: "CODEX_BASE_URL",
   /** Set instead of a token when the host could not get one: shown in the chat. */
   authError: "CODEX_AUTH_ERROR",

@@ -10,16 +10,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DEVICE_CALLBACK_PATH, TOKEN_PATH } from "../auth/protocol.ts";
-import { FALLBACK_MODELS } from "../codex/models.ts";
-import { HEADER, MODELS_PATH, RESPONSES_PATH } from "../codex/protocol.ts";
+import { BUILTIN_MODELS } from "../codex/builtin_catalog.ts";
+import {
+  HEADER,
+  MODELS_ETAG_HEADER,
+  MODELS_PATH,
+  REMOTE_COMPACTION_FEATURE,
+  RESPONSES_PATH,
+} from "../codex/protocol.ts";
 import type { ModelInfo, Usage } from "../codex/types.ts";
 import { json, tick } from "./_http.ts";
 import { checkBody, type InstructionsRule } from "./fake_checks.ts";
+import { fakeSummary, inputTokens, visibleText } from "./fake_context.ts";
 import { frameEvents, renderEvents } from "./fake_sse.ts";
 import { FakeAuthority, type FakeTokenSet } from "./fake_authority.ts";
 import { type FakeOAuthOptions, handleOAuth, type TokenFault } from "./fake_oauth.ts";
 import type { FakeIdentity } from "./jwt.ts";
-import type { FakeStep, HttpStep, ResponseStep } from "./script.ts";
+import { type FakeStep, type HttpStep, item, reply, type ResponseStep } from "./script.ts";
 
 export type { InstructionsRule } from "./fake_checks.ts";
 export type { FakeTokenSet } from "./fake_authority.ts";
@@ -38,36 +45,40 @@ const EFFORT_TEXT: Record<string, string> = {
   medium: "Balances speed and reasoning depth",
   high: "Greater reasoning depth for complex problems",
   xhigh: "Extra high reasoning depth",
+  max: "Maximum reasoning depth",
+  ultra: "Maximum reasoning depth, longest thinking",
 };
 
 /**
- * The fake's default catalog: PROTOCOL.md §4's models in the live `/models` shape (every
- * field the Codex CLI requires when it decodes the catalog).
+ * The fake's default catalog: the 0.169 catalog (slugs, priorities, plans, efforts,
+ * service tiers, upgrades) in the live `/models` shape, with the prose fields the Codex CLI
+ * requires when it decodes the catalog.
  */
-export const FAKE_MODELS: readonly ModelInfo[] = FALLBACK_MODELS.map((m, i) => ({
+export const FAKE_MODELS: readonly ModelInfo[] = BUILTIN_MODELS.map((m) => ({
   ...m,
-  display_name: m.slug,
   description: `${m.slug} (fake catalog)`,
   supported_reasoning_levels: (m.supported_reasoning_levels ?? []).map(({ effort }) => ({
     effort,
     description: EFFORT_TEXT[effort],
   })),
   shell_type: "shell_command",
-  visibility: "list",
   supported_in_api: true,
-  priority: i,
-  upgrade: null,
   base_instructions: FAKE_BASE_INSTRUCTIONS,
-  supports_reasoning_summaries: true,
-  support_verbosity: m.support_verbosity ?? false,
-  default_verbosity: m.default_verbosity ?? null,
   apply_patch_tool_type: null,
-  truncation_policy: { mode: "tokens", limit: 10_000 },
-  supports_parallel_tool_calls: m.supports_parallel_tool_calls ?? true,
-  context_window: 272_000,
   experimental_supported_tools: [],
-  input_modalities: ["text", "image"],
 }));
+
+/** Models with another context window (and no explicit compaction limit), for tests. */
+export function withContextWindow(
+  models: readonly ModelInfo[],
+  contextWindow: number,
+): ModelInfo[] {
+  return models.map((m) => ({
+    ...m,
+    context_window: contextWindow,
+    auto_compact_token_limit: null,
+  }));
+}
 
 /** A request the fake received. */
 export interface RecordedRequest {
@@ -97,6 +108,10 @@ export interface FakeBackendOptions extends FakeOAuthOptions {
   models?: readonly ModelInfo[];
   /** Answer `/models` with 404 (the CLI then uses built-in metadata). */
   noCatalog?: boolean;
+  /** The form of the retired-model 400: `typed` (`{"error":{…}}`, default) or `detail`. */
+  retiredModelError?: "typed" | "detail";
+  /** `remote` (default): compaction_trigger is honoured; `absent`: rejected as unknown. */
+  compaction?: "remote" | "absent";
   /** What `instructions` must be; default `required` (see {@link InstructionsRule}). */
   instructions?: InstructionsRule;
   /** Reject replayed item ids ("Item with id … not found"). */
@@ -121,6 +136,18 @@ export interface FakeBackend {
   responsesRequests(): RecordedRequest[];
   /** Queue answers for the next Responses requests. */
   enqueue(...steps: FakeStep[]): void;
+  /** Queue answers for the next compaction requests (faults); else the fake compacts. */
+  enqueueCompaction(...steps: FakeStep[]): void;
+  /** Compaction requests answered (each one `compaction_trigger`). */
+  compactionRequests(): RecordedRequest[];
+  /** The text the model sees in a request, compaction items opened. */
+  visibleText(req: RecordedRequest): string;
+  /** The input tokens of a request, as the fake counts them against the context window. */
+  inputTokens(req: RecordedRequest): number;
+  /** Retire a model: gone from the catalog (a new ETag), refused by the Responses endpoint. */
+  retire(slug: string): void;
+  /** The catalog served now. */
+  readonly models: readonly ModelInfo[];
   /** Scripted answers not used yet. */
   pending(): number;
   /** Issue tokens the fake accepts. */
@@ -187,17 +214,27 @@ function parseBody(raw: string, type: string): Record<string, unknown> | undefin
  * ```
  */
 export async function startFakeBackend(options: FakeBackendOptions = {}): Promise<FakeBackend> {
-  const models = options.models ?? FAKE_MODELS;
+  let models = options.models ?? FAKE_MODELS;
   const ttl = options.accessTokenTtlSeconds ?? 3600;
   const queue: FakeStep[] = [];
+  const compactionQueue: FakeStep[] = [];
+  /** Compaction contents by encrypted_content: the backend can open its own. */
+  const compactions = new Map<string, string>();
   const requests: RecordedRequest[] = [];
   const tokenFaults: TokenFault[] = [];
   const issuedEncrypted = new Set<string>();
   const lastInputTokens = new Map<string, number>();
   const open = new Set<ServerResponse>();
   let counter = 0;
-  const catalogBody = JSON.stringify({ models });
-  const etag = `"fake-${catalogBody.length}-${models.length}"`;
+  let generation = 0;
+  let catalogBody = "";
+  let etag = "";
+  const publish = () => {
+    catalogBody = JSON.stringify({ models });
+    etag = `"fake-${++generation}-${models.length}"`;
+  };
+  publish();
+  const opened = (enc: string) => compactions.get(enc);
 
   /** 401/403 answer, or the token's account when the bearer is good. */
   function authorize(rec: RecordedRequest, res: ServerResponse): number | undefined {
@@ -230,12 +267,18 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   }
 
   function estimateUsage(body: Record<string, unknown>, step: ResponseStep): Usage {
-    const input = Math.ceil(JSON.stringify(body.input ?? []).length / 4) + 50;
+    const input = inputTokens(body, opened);
     const key = String(body.prompt_cache_key ?? "");
     const cached = Math.min(lastInputTokens.get(key) ?? 0, input);
     if (key) lastInputTokens.set(key, input);
     const text = step.output.map((o) =>
-      o.kind === "text" ? o.text : o.kind === "function_call" ? o.arguments : o.summary.join("")
+      o.kind === "text"
+        ? o.text
+        : o.kind === "function_call"
+        ? o.arguments
+        : o.kind === "reasoning"
+        ? o.summary.join("")
+        : ""
     ).join("");
     const reasoning = step.output.some((o) => o.kind === "reasoning") ? 64 : 0;
     const output = Math.ceil(text.length / 4) + reasoning;
@@ -260,11 +303,17 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
         issuedEncrypted.add(enc);
         return enc;
       },
+      issueCompaction: (text) => {
+        const enc = `cmp_enc_${crypto.randomUUID()}`;
+        compactions.set(enc, text ?? fakeSummary(visibleText(inputOf(rec), opened)));
+        return enc;
+      },
       usage: estimateUsage(rec.body ?? {}, step),
     });
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
+      [MODELS_ETAG_HEADER]: etag,
       ...(options.rateLimitHeaders ?? defaultRateLimitHeaders()),
       ...step.headers,
     });
@@ -298,13 +347,50 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     const denied = authorize(rec, res);
     if (denied) return denied;
     if (!rec.body) return json(res, 400, { detail: "Request body must be a JSON object." });
-    const detail = checkBody(rec.body, {
+    const failure = checkBody(rec.body, {
       models,
       issuedEncrypted,
+      compactions,
+      compactionTrigger: options.compaction !== "absent" &&
+        (rec.headers[HEADER.betaFeatures] ?? "").split(",").map((f) => f.trim()).includes(
+          REMOTE_COMPACTION_FEATURE,
+        ),
       instructions: options.instructions ?? "required",
       rejectItemIds: options.rejectItemIds ?? false,
     });
-    if (detail) return json(res, 400, { detail });
+    if (failure?.kind === "model") {
+      const message = failure.detail;
+      return json(
+        res,
+        400,
+        options.retiredModelError === "detail"
+          ? { detail: message }
+          : { type: "error", status: 400, error: { type: "invalid_request_error", message } },
+        { [MODELS_ETAG_HEADER]: etag },
+      );
+    }
+    if (failure) return json(res, 400, { detail: failure.detail });
+    const model = models.find((m) => m.slug === rec.body!.model);
+    const window = model?.context_window;
+    if (window && inputTokens(rec.body, opened) > window) {
+      return await streamResponse(rec, res, {
+        kind: "response",
+        output: [],
+        end: {
+          kind: "failed",
+          code: "context_length_exceeded",
+          message:
+            "Your input exceeds the context window of this model. Please adjust your input and try again.",
+        },
+      });
+    }
+    const input = inputOf(rec);
+    if ((input.at(-1) as { type?: string } | undefined)?.type === "compaction_trigger") {
+      let step: FakeStep = compactionQueue.shift() ?? reply.items([item.compaction()]);
+      if (typeof step === "function") step = step(rec);
+      if (step.kind === "http") return answerHttp(res, step);
+      return await streamResponse(rec, res, step);
+    }
     let step: FakeStep | undefined = queue.shift() ?? options.fallback;
     if (!step) {
       return json(res, 400, { detail: "fake backend: no scripted response left for this request" });
@@ -316,6 +402,11 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
 
   function answerHttp(res: ServerResponse, step: HttpStep): number {
     return json(res, step.status, step.body, step.headers);
+  }
+
+  function inputOf(rec: RecordedRequest): unknown[] {
+    const input = rec.body?.input;
+    return Array.isArray(input) ? input : [];
   }
 
   function handleModels(rec: RecordedRequest, res: ServerResponse): number {
@@ -386,6 +477,21 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     responsesRequests: () =>
       requests.filter((r) => r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}`),
     enqueue: (...steps) => void queue.push(...steps),
+    enqueueCompaction: (...steps) => void compactionQueue.push(...steps),
+    compactionRequests: () =>
+      requests.filter((r) =>
+        r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}` &&
+        (inputOf(r).at(-1) as { type?: string } | undefined)?.type === "compaction_trigger"
+      ),
+    visibleText: (req) => visibleText(inputOf(req), opened),
+    inputTokens: (req) => inputTokens(req.body ?? {}, opened),
+    retire: (slug) => {
+      models = models.filter((m) => m.slug !== slug);
+      publish();
+    },
+    get models() {
+      return models;
+    },
     pending: () => queue.length,
     issueTokens: (who?: FakeIdentity, opts?: { ttlSeconds?: number }): FakeTokenSet =>
       authority.issueTokens(who, opts),

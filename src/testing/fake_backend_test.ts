@@ -8,7 +8,7 @@ type Body = Record<string, unknown>;
 
 function validBody(over: Body = {}): Body {
   return {
-    model: "gpt-5.1-codex",
+    model: "gpt-5.5",
     instructions: "Be brief.",
     input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }],
     tools: [],
@@ -76,7 +76,7 @@ test("fake accepts a valid request and logs it", () =>
     assert.equal(res.status, 200);
     assert.match(await res.text(), /response\.completed/);
     assert.equal(fake.requests.length, 1);
-    assert.equal(fake.requests[0].body!.model, "gpt-5.1-codex");
+    assert.equal(fake.requests[0].body!.model, "gpt-5.5");
   }));
 
 test("fake rejects a bearer token it did not issue", () =>
@@ -190,7 +190,7 @@ test("fake rejects an effort the model does not support", () =>
     expectRejected(
       fake,
       t,
-      validBody({ model: "gpt-5.1-codex-mini", reasoning: { effort: "low" } }),
+      validBody({ model: "gpt-5.5", reasoning: { effort: "max" } }),
       400,
       /Unsupported value/,
     )

@@ -1,6 +1,6 @@
 /**
  * The fake's strictness: every way the real backend rejects a Responses request body.
- * Each check returns the `detail` text of a 400, or undefined when the body passes.
+ * Each check returns the failure (the `detail` text of a 400), or undefined when it passes.
  *
  * @module
  */
@@ -18,6 +18,10 @@ export interface CheckContext {
   models: readonly ModelInfo[];
   /** Encrypted reasoning the fake has issued. */
   issuedEncrypted: ReadonlySet<string>;
+  /** Compaction contents the fake has issued, by encrypted_content. */
+  compactions: ReadonlyMap<string, string>;
+  /** Whether a `compaction_trigger` item is understood (remote compaction v2 announced). */
+  compactionTrigger: boolean;
   /** What `instructions` must be (see {@link InstructionsRule}). */
   instructions: InstructionsRule;
   /** Reject replayed item ids (what peers strip to avoid "Item with id … not found"). */
@@ -35,18 +39,42 @@ export type InstructionsRule = "required" | "official" | "optional";
 type Body = Record<string, unknown>;
 type Item = Record<string, unknown>;
 
-/** Validate a request body; the first failure's detail, or undefined. */
-export function checkBody(body: Body, ctx: CheckContext): string | undefined {
+/** Why a body is refused: the model (answered in the retired-model form), or anything else. */
+export interface CheckFailure {
+  /** `model`: unknown or retired. */
+  kind: "model" | "invalid";
+  /** The 400's text. */
+  detail: string;
+}
+
+/** Efforts the backend takes on the wire (`ultra` is asked for as `max`). */
+const WIRE_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+
+/** Input item types the backend takes besides the conversation's (the 0.169 CLI sends them). */
+const CONTEXT_ITEMS = new Set(["additional_tools", "configuration_update"]);
+
+/** Validate a request body; the first failure, or undefined. */
+export function checkBody(body: Body, ctx: CheckContext): CheckFailure | undefined {
+  if (
+    typeof body.model === "string" && body.model && !ctx.models.some((m) => m.slug === body.model)
+  ) {
+    return {
+      kind: "model",
+      detail: `The '${body.model}' model is not supported when using Codex with a ChatGPT account.`,
+    };
+  }
+  const detail = checkRest(body, ctx);
+  return detail ? { kind: "invalid", detail } : undefined;
+}
+
+function checkRest(body: Body, ctx: CheckContext): string | undefined {
   if (body.store !== false) return "Store must be set to false";
   if (body.stream !== true) return "Stream must be set to true";
   for (const field of FORBIDDEN_BODY_FIELDS) {
     if (field in body) return `Unsupported parameter: ${field}`;
   }
   if (typeof body.model !== "string" || !body.model) return "Missing required parameter: 'model'";
-  const model = ctx.models.find((m) => m.slug === body.model);
-  if (!model) {
-    return `The '${body.model}' model is not supported when using Codex with a ChatGPT account.`;
-  }
+  const model = ctx.models.find((m) => m.slug === body.model)!;
   const instructions = body.instructions;
   if (instructions !== undefined && typeof instructions !== "string") {
     return "Invalid type for 'instructions': expected a string.";
@@ -58,9 +86,20 @@ export function checkBody(body: Body, ctx: CheckContext): string | undefined {
     return INSTRUCTIONS_NOT_VALID;
   }
   const effort = (body.reasoning as { effort?: string } | undefined)?.effort;
-  const levels = model.supported_reasoning_levels?.map((l) => l.effort) ?? [];
-  if (effort !== undefined && levels.length && !levels.includes(effort as never)) {
+  const levels: string[] = model.supported_reasoning_levels?.map((l) => l.effort) ?? [];
+  if (effort !== undefined && !WIRE_EFFORTS.includes(effort)) {
+    return `Invalid value: '${effort}'. Supported values are: ${
+      WIRE_EFFORTS.map((e) => `'${e}'`).join(", ")
+    }.`;
+  }
+  // `max` on the wire serves both `max` and `ultra`.
+  const takes = (e: string) => levels.includes(e) || (e === "max" && levels.includes("ultra"));
+  if (effort !== undefined && levels.length && !takes(effort)) {
     return `Unsupported value: '${effort}' is not supported with the '${model.slug}' model.`;
+  }
+  const tier = body.service_tier;
+  if (tier !== undefined && !(model.service_tiers ?? []).some((t) => t.id === tier)) {
+    return `Unsupported value: service_tier '${tier}' is not available for the '${model.slug}' model.`;
   }
   if (body.text !== undefined && !model.support_verbosity) {
     return `Unsupported parameter: 'text.verbosity' is not supported with this model.`;
@@ -74,7 +113,7 @@ function checkInput(input: Item[], ctx: CheckContext): string | undefined {
   const answered = new Set<string>();
   for (const [i, it] of input.entries()) {
     if (!it || typeof it !== "object") return `Invalid input[${i}]: expected an object`;
-    if (ctx.rejectItemIds && typeof it.id === "string") {
+    if (ctx.rejectItemIds && typeof it.id === "string" && it.type !== "compaction") {
       return `Item with id '${it.id}' not found. Items are not persisted when \`store\` is set to false.`;
     }
     switch (it.type) {
@@ -114,7 +153,22 @@ function checkInput(input: Item[], ctx: CheckContext): string | undefined {
         answered.add(id);
         break;
       }
+      case "compaction": {
+        const enc = it.encrypted_content;
+        if (typeof enc !== "string" || !ctx.compactions.has(enc)) {
+          return `The encrypted content for item input[${i}] could not be verified.`;
+        }
+        break;
+      }
+      case "compaction_trigger": {
+        if (!ctx.compactionTrigger) return `Invalid value for 'input[${i}].type': '${it.type}'.`;
+        if (i !== input.length - 1) {
+          return `Invalid 'input[${i}]': compaction_trigger must be the last input item.`;
+        }
+        break;
+      }
       default:
+        if (CONTEXT_ITEMS.has(String(it.type))) break;
         return `Invalid value for 'input[${i}].type': '${it.type}'.`;
     }
   }

@@ -14,6 +14,8 @@ export interface RenderContext {
   nextId(prefix: string): string;
   /** Remember encrypted reasoning as issued. */
   issueEncrypted(): string;
+  /** Issue the encrypted content of a compaction holding `text` (default: the input's). */
+  issueCompaction(text?: string): string;
   /** Usage estimated from the request. */
   usage: Usage;
 }
@@ -116,6 +118,14 @@ function renderItem(out: FakeOutput, index: number, ctx: RenderContext): {
         text,
       });
     });
+    events.push({ type: "response.output_item.done", output_index: index, item: done });
+    return { events, item: done };
+  }
+  if (out.kind === "compaction") {
+    // As captured (c3-compact-answer-noid): no id; the client makes one up for the replay.
+    const done: Record<string, unknown> = { type: "compaction" };
+    if (!out.withoutEncryptedContent) done.encrypted_content = ctx.issueCompaction(out.text);
+    events.push({ type: "response.output_item.added", output_index: index, item: done });
     events.push({ type: "response.output_item.done", output_index: index, item: done });
     return { events, item: done };
   }

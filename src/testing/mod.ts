@@ -15,5 +15,6 @@
 
 export * from "./fake_backend.ts";
 export * from "./script.ts";
+export { fakeSummary, inputTokens, visibleText } from "./fake_context.ts";
 export { type FakeIdentity, mintJwt } from "./jwt.ts";
 export { FakeAuthority, s256 } from "./fake_authority.ts";

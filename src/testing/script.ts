@@ -12,7 +12,9 @@ import type { RecordedRequest } from "./fake_backend.ts";
 export type FakeOutput =
   | { kind: "text"; text: string }
   | { kind: "reasoning"; summary: string[] }
-  | { kind: "function_call"; name: string; arguments: string; callId?: string };
+  | { kind: "function_call"; name: string; arguments: string; callId?: string }
+  /** A `compaction` item holding this text (default: what the fake compacts from the input). */
+  | { kind: "compaction"; text?: string; withoutEncryptedContent?: boolean };
 
 /** How a scripted stream ends. */
 export type StreamEnding =
@@ -86,6 +88,8 @@ export const item = {
     arguments: typeof args === "string" ? args : JSON.stringify(args),
     callId,
   }),
+  /** A compaction item (for scripting broken compaction answers). */
+  compaction: (text?: string): FakeOutput => ({ kind: "compaction", text }),
 };
 
 /**

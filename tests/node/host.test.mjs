@@ -28,7 +28,7 @@ test("host: getSecrets from a logged-in store; five overlapping spawns refresh o
     );
     const p = createCodexPlugin({
       root,
-      env: { CODEX_AUTH_ISSUER: fake.url, CODEX_MODEL: "gpt-5.2-codex" },
+      env: { CODEX_AUTH_ISSUER: fake.url, CODEX_MODEL: "gpt-6-sol" },
     });
     assert.equal(p.isAuthenticated(), true);
     const all = await Promise.all(Array.from({ length: 5 }, () => p.getSecrets()));
@@ -36,7 +36,7 @@ test("host: getSecrets from a logged-in store; five overlapping spawns refresh o
     assert.equal(new Set(all.map((s) => s.CODEX_ACCESS_TOKEN)).size, 1);
     assert.notEqual(all[0].CODEX_ACCESS_TOKEN, t.access_token);
     assert.equal(all[0].CODEX_ACCOUNT_ID, "acct-node");
-    assert.equal(all[0].CODEX_MODEL, "gpt-5.2-codex");
+    assert.equal(all[0].CODEX_MODEL, "gpt-6-sol");
   } finally {
     await fake.close();
     await rm(root, { recursive: true, force: true });
