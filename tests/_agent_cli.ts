@@ -7,7 +7,12 @@ import { join } from "node:path";
 import process from "node:process";
 import denoJson from "../deno.json" with { type: "json" };
 import { describeTokens, writeTokenFile } from "../src/auth/token_file.ts";
-import { type FakeBackend, type FakeTokenSet, startFakeBackend } from "../src/testing/mod.ts";
+import {
+  type FakeBackend,
+  type FakeBackendOptions,
+  type FakeTokenSet,
+  startFakeBackend,
+} from "../src/testing/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -25,22 +30,29 @@ export interface CliRig {
   home: string;
   workspace: string;
   tokenFile: string;
-  run(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<RunResult>;
+  run(
+    args: string[],
+    opts?: { stdin?: string; env?: Record<string, string>; task?: "agent" | "models" },
+  ): Promise<RunResult>;
 }
 
-/** The `agent` task's command, with `deno` as this Deno. */
-export function agentCommand(): [string, string[]] {
-  const [, ...rest] = denoJson.tasks.agent.command.split(" ");
+/** A task's command (default `agent`), with `deno` as this Deno. */
+export function agentCommand(task: "agent" | "models" = "agent"): [string, string[]] {
+  const [, ...rest] = denoJson.tasks[task].command.split(" ");
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
   return [deno, rest];
 }
 
-export async function withCli(fn: (rig: CliRig) => Promise<void>, login = true): Promise<void> {
+export async function withCli(
+  fn: (rig: CliRig) => Promise<void>,
+  login = true,
+  fakeOptions: FakeBackendOptions = {},
+): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), "cp-cli-"));
   const home = join(root, "home");
   const workspace = join(root, "workspace");
   await mkdir(workspace, { recursive: true });
-  const fake = await startFakeBackend();
+  const fake = await startFakeBackend(fakeOptions);
   const tokens = fake.issueTokens({ email: "me@example.com", planType: "pro" });
   const tokenFile = join(home, "tokens.json");
   if (login) await writeTokenFile(tokenFile, describeTokens(tokens, { issuer: fake.url }));
@@ -62,8 +74,10 @@ export async function withCli(fn: (rig: CliRig) => Promise<void>, login = true):
       tokenFile,
       run: (args, opts = {}) =>
         new Promise((resolve) => {
-          const [cmd, pre] = agentCommand();
-          const child = spawn(cmd, [...pre, "--cwd", workspace, ...args], {
+          const task = opts.task ?? "agent";
+          const [cmd, pre] = agentCommand(task);
+          const where = task === "agent" ? ["--cwd", workspace] : [];
+          const child = spawn(cmd, [...pre, ...where, ...args], {
             cwd: ROOT,
             env: { ...env, ...opts.env },
             stdio: ["pipe", "pipe", "pipe"],

@@ -34,6 +34,7 @@ import {
   type CompactionMode,
   compactionOf,
   type CompactionTrigger,
+  dropOldest,
   estimateTokens,
   KEPT_USER_TOKENS,
   localCompacted,
@@ -325,9 +326,10 @@ export class Agent {
     let used: CompactionMode = "remote";
     if (this.#remoteCompaction) {
       try {
-        const res = yield* this.#respond([...history, { type: "compaction_trigger" }], signal, {
-          quiet: true,
-        });
+        const res = yield* this.#fitting(
+          history,
+          (h) => this.#respond([...h, { type: "compaction_trigger" }], signal, { quiet: true }),
+        );
         const c = compactionOf(res.items);
         if (typeof c === "string") {
           throw new CodexError("server", `Remote compaction failed: ${c}.`);
@@ -347,11 +349,15 @@ export class Agent {
     }
     if (!compacted) {
       used = "local";
-      const res = yield* this.#respond([...history, userMessage(SUMMARY_PROMPT)], signal, {
-        tools: [],
-        parallelToolCalls: false,
-        quiet: true,
-      });
+      const res = yield* this.#fitting(
+        history,
+        (h) =>
+          this.#respond([...h, userMessage(SUMMARY_PROMPT)], signal, {
+            tools: [],
+            parallelToolCalls: false,
+            quiet: true,
+          }),
+      );
       const summary = messageText(res.items);
       if (!summary.trim()) {
         throw new CodexError("server", "Compaction failed: the model wrote no summary.");
@@ -368,6 +374,26 @@ export class Agent {
       tokensAfter: this.contextTokens(),
     } as const;
     return true;
+  }
+
+  /**
+   * Send a compaction request over `history`; when even that does not fit the window, over
+   * less of it (oldest items first out), a few times.
+   */
+  async *#fitting<T>(
+    history: InputItem[],
+    send: (h: InputItem[]) => AsyncGenerator<AgentEvent, T>,
+  ): AsyncGenerator<AgentEvent, T> {
+    for (let h = history, tries = 0;; tries++) {
+      try {
+        return yield* send(h);
+      } catch (e) {
+        const shorter = dropOldest(h);
+        if (!(e instanceof CodexError && e.code === "context_too_long") || tries >= 4) throw e;
+        if (!shorter.length) throw e;
+        h = shorter;
+      }
+    }
   }
 
   /** The request for `input` with the current model's settings. */
@@ -397,9 +423,10 @@ export class Agent {
   async *#replaceModel(signal: AbortSignal) {
     const catalog = this.#o.catalog;
     if (!catalog) return false;
-    const previous = catalog.find(this.#model);
-    // The client read the catalog again with the refusal; this only loads it if it did not.
+    // The client read the catalog again with the refusal (this only loads it if it did
+    // not); what the older catalog said of the model names its upgrade.
     await catalog.load({ signal });
+    const previous = catalog.lastKnown(this.#model);
     const next = replacementFor(catalog.models, this.#model, { previous, plan: this.#o.plan });
     if (!next) return false;
     const old = this.#model;

@@ -1,72 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ResponsesClient } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
-import type { InputItem } from "../codex/types.ts";
-import { type FakeBackend, fault, item, reply, startFakeBackend } from "../testing/mod.ts";
+import { fault, item, reply } from "../testing/mod.ts";
 import { defineTool, type Tool } from "../tools/tool.ts";
-import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
-import { Workspace } from "../tools/workspace.ts";
-import { Agent, type AgentEvent } from "./agent.ts";
-import { SessionStore } from "./session_store.ts";
-
-const FAST = { maxRetries: 3, baseDelayMs: 1, jitter: 0 };
-
-interface Rig {
-  fake: FakeBackend;
-  store: SessionStore;
-  dir: string;
-  make(opts?: { tools?: Tool[]; sessionId?: string; maxRounds?: number }): Promise<Agent>;
-}
-
-async function withRig(fn: (rig: Rig) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), "cp-agent-"));
-  const fake = await startFakeBackend();
-  const t = fake.issueTokens();
-  const client = new ResponsesClient({
-    baseUrl: fake.baseUrl,
-    retry: FAST,
-    idleTimeoutMs: 500,
-    credentials: () => Promise.resolve({ accessToken: t.access_token, accountId: t.account_id }),
-  });
-  const store = new SessionStore(join(dir, "sessions"));
-  const workspace = await Workspace.open(dir);
-  try {
-    await fn({
-      fake,
-      store,
-      dir,
-      make: async (o = {}) =>
-        new Agent({
-          client,
-          model: "gpt-5.5",
-          instructions: "Test agent.",
-          tools: new ToolSet([...DEFAULT_TOOLS, ...(o.tools ?? [])]),
-          workspace,
-          session: o.sessionId ? await store.open(o.sessionId) : await store.create(),
-          retry: FAST,
-          maxRounds: o.maxRounds,
-          secrets: () => [t.access_token],
-        }),
-    });
-  } finally {
-    await fake.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function run(agent: Agent, prompt: string, signal?: AbortSignal): Promise<AgentEvent[]> {
-  const evs: AgentEvent[] = [];
-  for await (const ev of agent.run(prompt, { signal })) evs.push(ev);
-  return evs;
-}
-
-function inputOf(fake: FakeBackend, n: number): InputItem[] {
-  return fake.responsesRequests()[n].body!.input as InputItem[];
-}
+import type { AgentEvent } from "./agent.ts";
+import { inputOf, run, withRig } from "./_test_rig.ts";
 
 /** Two calls of this tool only finish when both have started: proves they run at once. */
 function barrierTool(): Tool {

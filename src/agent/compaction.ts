@@ -77,6 +77,25 @@ export function keptUserMessages(
   return kept.reverse();
 }
 
+/**
+ * The history without its oldest `fraction` of items, for a compaction request that did not
+ * fit the window (the CLI trims from the front too); calls and outputs stay in pairs.
+ */
+export function dropOldest(history: readonly InputItem[], fraction = 0.25): InputItem[] {
+  const rest = history.slice(Math.max(1, Math.ceil(history.length * fraction)));
+  const calls = new Set(rest.flatMap((i) => (i.type === "function_call" ? [i.call_id] : [])));
+  const outputs = new Set(
+    rest.flatMap((i) => (i.type === "function_call_output" ? [i.call_id] : [])),
+  );
+  return rest.filter((i) =>
+    i.type === "function_call_output"
+      ? calls.has(i.call_id)
+      : i.type === "function_call"
+      ? outputs.has(i.call_id)
+      : true
+  );
+}
+
 /** The history after a remote compaction: kept user messages, then the compaction item. */
 export function remoteCompacted(
   history: readonly InputItem[],

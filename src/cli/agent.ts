@@ -194,6 +194,7 @@ function exitCodeFor(e: unknown): number {
       return EXIT.limit;
     }
     if (e.code === "aborted") return EXIT.cancelled;
+    if (e.code === "model_not_supported") return EXIT.usage;
   }
   return EXIT.failed;
 }
@@ -306,9 +307,11 @@ export async function main(argv: string[]): Promise<number> {
     const catalog = client.catalog;
     const models = await catalog.load();
     if (catalog.warning) ui.notice(catalog.warning);
+    // A resumed conversation stays on its model unless told otherwise.
+    const slug = o.model ?? resumed?.meta.model;
     const choice = selectModel(models, {
-      // A resumed conversation stays on its model unless told otherwise.
-      slug: o.model ?? resumed?.meta.model,
+      slug,
+      known: slug ? catalog.lastKnown(slug) : undefined,
       origin: o.model ? o.modelOrigin : "config",
       effort: o.effort,
       serviceTier: o.serviceTier,

@@ -75,6 +75,8 @@ export class ModelCatalog {
   #origin: CatalogOrigin = "builtin";
   #warning?: string;
   #loading?: Promise<readonly ModelInfo[]>;
+  /** Every entry seen in this process, so a retired model's upgrade is still known. */
+  #seen = new Map<string, ModelInfo>();
 
   /** A catalog over `options.source`. */
   constructor(options: ModelCatalogOptions) {
@@ -107,6 +109,14 @@ export class ModelCatalog {
   }
 
   /**
+   * The last entry any loaded catalog (or the built-in table) gave `slug`, even if the
+   * current one dropped it: what names a retired model's upgrade.
+   */
+  lastKnown(slug: string): ModelInfo | undefined {
+    return this.find(slug) ?? this.#seen.get(slug) ?? BUILTIN_MODELS.find((m) => m.slug === slug);
+  }
+
+  /**
    * A response named the catalog's current ETag (`X-Models-Etag`): when it differs from
    * ours, the next {@link load} asks again. Returns whether it differed.
    */
@@ -123,7 +133,10 @@ export class ModelCatalog {
    */
   load(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<readonly ModelInfo[]> {
     // One load at a time: concurrent callers share the answer.
-    this.#loading ??= this.#load(options).finally(() => (this.#loading = undefined));
+    this.#loading ??= this.#load(options).then((models) => {
+      for (const m of models) this.#seen.set(m.slug, m);
+      return models;
+    }).finally(() => (this.#loading = undefined));
     return this.#loading;
   }
 

@@ -37,6 +37,8 @@ export interface ModelRequest {
   serviceTier?: string;
   /** The account's plan (JWT `chatgpt_plan_type`), to skip models it cannot use. */
   plan?: string;
+  /** What an older catalog said of `slug` (its upgrade), see `ModelCatalog.lastKnown`. */
+  known?: ModelInfo;
 }
 
 /** Whether a string is a reasoning effort name. */
@@ -170,10 +172,11 @@ export function selectModel(catalog: readonly ModelInfo[], req: ModelRequest): M
         }.`,
       );
     }
-    model = defaultModel(catalog, req.plan);
+    model = replacementFor(catalog, req.slug, { previous: req.known, plan: req.plan });
     if (model) {
+      const upgrade = req.known?.upgrade?.model === model.slug ? " (its named upgrade)" : "";
       notes.push(
-        `The model '${req.slug}' is no longer offered; using ${model.slug} instead.`,
+        `The model '${req.slug}' is no longer offered; using ${model.slug}${upgrade} instead.`,
       );
     }
   }

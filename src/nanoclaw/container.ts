@@ -139,8 +139,10 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
     });
     const models = await client.catalog.load();
     if (client.catalog.warning) log(client.catalog.warning);
+    const slug = secrets[SECRET.model] || env.CODEX_MODEL || session?.meta.model || undefined;
     const choice = selectModel(models, {
-      slug: secrets[SECRET.model] || env.CODEX_MODEL || session?.meta.model || undefined,
+      slug,
+      known: slug ? client.catalog.lastKnown(slug) : undefined,
       effort: effort && isEffort(effort) ? effort : undefined,
       serviceTier: secrets[SECRET.serviceTier] || env.CODEX_SERVICE_TIER || undefined,
       plan,

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CLIENT_ID } from "../auth/protocol.ts";
-import { type FakeBackend, type FakeTokenSet, startFakeBackend } from "./fake_backend.ts";
+import {
+  FAKE_MODELS,
+  type FakeBackend,
+  type FakeTokenSet,
+  startFakeBackend,
+  withContextWindow,
+} from "./fake_backend.ts";
 import { reply } from "./script.ts";
 
 type Body = Record<string, unknown>;
@@ -272,3 +278,188 @@ test("fake (0.169 CLI mode) accepts a request without instructions", () =>
     assert.equal(res.status, 200);
     await res.body?.cancel();
   }, { instructions: "optional" }));
+
+// --- The 2026 service: retired models, efforts, tiers, compaction, the context window ---
+
+const TRIGGER = { type: "compaction_trigger" };
+const COMPACTION_HEADERS = { "x-codex-beta-features": "remote_compaction_v2" };
+
+async function sseItems(res: Response): Promise<Record<string, unknown>[]> {
+  const text = await res.text();
+  return text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)))
+    .filter((e) => e.type === "response.output_item.done").map((e) => e.item);
+}
+
+test("fake: a retired or unknown model is refused with the real text, in both forms", async () => {
+  for (const form of ["typed", "detail"] as const) {
+    await withFake(async (fake, t) => {
+      fake.retire("gpt-5.5");
+      const res = await post(fake, t, validBody());
+      const body = await res.json();
+      assert.equal(res.status, 400);
+      const message = form === "typed" ? body.error.message : body.detail;
+      if (form === "typed") {
+        assert.equal(body.type, "error");
+        assert.equal(body.error.type, "invalid_request_error");
+      }
+      assert.equal(
+        message,
+        "The 'gpt-5.5' model is not supported when using Codex with a ChatGPT account.",
+      );
+      assert.ok(res.headers.get("x-models-etag"), "the answer names the new catalog");
+    }, { retiredModelError: form });
+  }
+});
+
+test("fake: retiring a model changes the catalog's ETag and removes it", () =>
+  withFake(async (fake, t) => {
+    const get = () =>
+      fetch(`${fake.baseUrl}/models?client_version=0.169.0`, {
+        headers: { authorization: `Bearer ${t.access_token}`, "chatgpt-account-id": t.account_id },
+      });
+    const a = await get();
+    const etag = a.headers.get("etag");
+    const slugs = (await a.json()).models.map((m: { slug: string }) => m.slug);
+    assert.ok(slugs.includes("gpt-5.5") && slugs.includes("gpt-6.1-sol"));
+    fake.retire("gpt-5.5");
+    const b = await get();
+    assert.notEqual(b.headers.get("etag"), etag);
+    assert.ok(!(await b.json()).models.some((m: { slug: string }) => m.slug === "gpt-5.5"));
+  }));
+
+test("fake: efforts on the wire: max serves ultra models, ultra itself is not a wire value", () =>
+  withFake(async (fake, t) => {
+    await expectRejected(
+      fake,
+      t,
+      validBody({ model: "gpt-6-sol", reasoning: { effort: "ultra" } }),
+      400,
+      /Invalid value: 'ultra'/,
+    );
+    fake.enqueue(reply.text("ok"));
+    const res = await post(
+      fake,
+      t,
+      validBody({ model: "gpt-6-sol", reasoning: { effort: "max" } }),
+    );
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }));
+
+test("fake: service_tier must be one the model lists", () =>
+  withFake(async (fake, t) => {
+    await expectRejected(
+      fake,
+      t,
+      validBody({ model: "gpt-daybreak-red-latest", service_tier: "priority" }),
+      400,
+      /service_tier 'priority' is not available/,
+    );
+    fake.enqueue(reply.text("ok"));
+    const res = await post(fake, t, validBody({ service_tier: "priority" }));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }));
+
+test("fake: compaction_trigger needs remote_compaction_v2", () =>
+  withFake(async (fake, t) => {
+    const input = [...(validBody().input as unknown[]), TRIGGER];
+    await expectRejected(fake, t, validBody({ input }), 400, /'compaction_trigger'/);
+  }));
+
+test("fake: compaction_trigger must be the last item", () =>
+  withFake(async (fake, t) => {
+    await expectRejected(
+      fake,
+      t,
+      validBody({ input: [TRIGGER, ...(validBody().input as unknown[])] }),
+      400,
+      /must be the last input item/,
+      COMPACTION_HEADERS,
+    );
+  }));
+
+test("fake: compaction answers one compaction item, which only this fake's replay accepts", () =>
+  withFake(async (fake, t) => {
+    const history = [
+      { type: "message", role: "user", content: [{ type: "input_text", text: "Remember: X=7." }] },
+    ];
+    const res = await post(
+      fake,
+      t,
+      validBody({ input: [...history, TRIGGER] }),
+      COMPACTION_HEADERS,
+    );
+    assert.equal(res.status, 200);
+    const items = await sseItems(res);
+    assert.equal(items.length, 1);
+    assert.equal(items[0].type, "compaction");
+    assert.equal(items[0].id, undefined, "as captured: no id");
+    const enc = String(items[0].encrypted_content);
+    assert.ok(enc && !enc.includes("X=7"), "opaque");
+    assert.equal(fake.pending(), 0, "compaction uses no scripted answer");
+
+    const replay = [...history, { type: "compaction", id: "cmp_1", encrypted_content: enc }];
+    fake.enqueue(reply.text("ok"));
+    const ok = await post(fake, t, validBody({ input: replay }));
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+    assert.match(fake.visibleText(fake.responsesRequests().at(-1)!), /Remember: X=7\./);
+
+    await expectRejected(
+      fake,
+      t,
+      validBody({ input: [...history, { type: "compaction", encrypted_content: "forged" }] }),
+      400,
+      /could not be verified/,
+    );
+  }));
+
+test("fake: compaction_trigger is an unknown item where compaction is absent", () =>
+  withFake(
+    (fake, t) =>
+      expectRejected(
+        fake,
+        t,
+        validBody({ input: [...(validBody().input as unknown[]), TRIGGER] }),
+        400,
+        /Invalid value for 'input\[1\]\.type': 'compaction_trigger'/,
+        COMPACTION_HEADERS,
+      ),
+    { compaction: "absent" },
+  ));
+
+test("fake: a request past the model's context window fails with context_length_exceeded", () =>
+  withFake(async (fake, t) => {
+    const big = "x".repeat(5000);
+    fake.enqueue(reply.text("not reached"));
+    const res = await post(
+      fake,
+      t,
+      validBody({
+        input: [{ type: "message", role: "user", content: [{ type: "input_text", text: big }] }],
+      }),
+    );
+    const text = await res.text();
+    assert.match(text, /"type":"response\.failed"/);
+    assert.match(text, /context_length_exceeded/);
+    assert.equal(fake.pending(), 1);
+  }, { models: withContextWindow(FAKE_MODELS, 1000) }));
+
+test("fake: the items the 0.169 CLI adds (additional_tools, configuration_update) are accepted", () =>
+  withFake(async (fake, t) => {
+    fake.enqueue(reply.text("ok"));
+    const res = await post(
+      fake,
+      t,
+      validBody({
+        input: [
+          { type: "additional_tools", role: "developer", tools: [] },
+          ...(validBody().input as unknown[]),
+          { type: "configuration_update" },
+        ],
+      }),
+    );
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }));
