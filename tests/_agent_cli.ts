@@ -32,7 +32,13 @@ export interface CliRig {
   tokenFile: string;
   run(
     args: string[],
-    opts?: { stdin?: string; env?: Record<string, string>; task?: "agent" | "models" },
+    opts?: {
+      stdin?: string;
+      env?: Record<string, string>;
+      task?: "agent" | "models";
+      /** Called with the child's pid once it runs. */
+      onSpawn?: (pid: number) => void;
+    },
   ): Promise<RunResult>;
 }
 
@@ -82,6 +88,7 @@ export async function withCli(
             env: { ...env, ...opts.env },
             stdio: ["pipe", "pipe", "pipe"],
           });
+          if (child.pid) opts.onSpawn?.(child.pid);
           let stdout = "";
           let stderr = "";
           child.stdout.on("data", (c) => (stdout += c));

@@ -2,7 +2,12 @@
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FakeBackend, type FakeTokenSet, startFakeBackend } from "../testing/mod.ts";
+import {
+  type FakeBackend,
+  type FakeBackendOptions,
+  type FakeTokenSet,
+  startFakeBackend,
+} from "../testing/mod.ts";
 import process from "node:process";
 import { runProvider } from "./container.ts";
 import { parseOutputs } from "./markers.ts";
@@ -26,14 +31,17 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function withContainer(fn: (rig: Rig) => Promise<void>): Promise<void> {
+export async function withContainer(
+  fn: (rig: Rig) => Promise<void>,
+  fakeOptions: FakeBackendOptions = {},
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "cp-nanoclaw-"));
   const root = join(dir, "workspace");
   const sessions = join(dir, "home", ".claude", "codex-sessions");
   for (const d of ["group", "global", "ipc/messages", "ipc/tasks"]) {
     await mkdir(join(root, d), { recursive: true });
   }
-  const fake = await startFakeBackend();
+  const fake = await startFakeBackend(fakeOptions);
   const tokens = fake.issueTokens();
   const env = {
     ...process.env,
