@@ -9,7 +9,8 @@ import process from "node:process";
 import { test } from "node:test";
 import { describeTokens, toCodexAuthJson } from "../src/auth/token_file.ts";
 import type { InputItem } from "../src/codex/types.ts";
-import { item, reply, startFakeBackend } from "../src/testing/mod.ts";
+import { defaultModel } from "../src/codex/models.ts";
+import { type FakeBackend, item, reply, startFakeBackend } from "../src/testing/mod.ts";
 import { codexCliBin } from "./_codex_cli.ts";
 
 function run(bin: string, args: string[], env: Record<string, string>, cwd: string) {
@@ -27,11 +28,8 @@ function run(bin: string, args: string[], env: Record<string, string>, cwd: stri
   });
 }
 
-test("codex CLI 0.169 completes `codex exec` with a tool call against the fake", async () => {
-  const bin = codexCliBin();
-  // The 0.169 CLI sends no `instructions` (its prompt travels as developer messages; see
-  // tests/fixtures/codex-cli-request.json), so the fake runs with that rule here.
-  const fake = await startFakeBackend({ instructions: "optional" });
+/** `codex exec --json PROMPT` with a CODEX_HOME holding our auth.json and `config` lines. */
+async function codexExec(fake: FakeBackend, config: string[], prompt: string) {
   const home = await mkdtemp(join(tmpdir(), "cp-codex-home-"));
   const work = await mkdtemp(join(tmpdir(), "cp-codex-work-"));
   try {
@@ -42,7 +40,7 @@ test("codex CLI 0.169 completes `codex exec` with a tool call against the fake",
     await writeFile(
       join(home, "config.toml"),
       [
-        `model = "gpt-5.5"`,
+        ...config,
         `model_provider = "fake"`,
         `[model_providers.fake]`,
         `name = "fake"`,
@@ -51,15 +49,8 @@ test("codex CLI 0.169 completes `codex exec` with a tool call against the fake",
         `requires_openai_auth = true`,
       ].join("\n") + "\n",
     );
-    fake.enqueue(
-      reply.items([
-        item.reasoning("thinking 1"),
-        item.call("exec_command", { cmd: "echo hi-from-tool" }),
-      ]),
-      reply.text("all done"),
-    );
     const r = await run(
-      bin,
+      codexCliBin(),
       [
         "exec",
         "--json",
@@ -68,12 +59,32 @@ test("codex CLI 0.169 completes `codex exec` with a tool call against the fake",
         "apps",
         "-c",
         "analytics.enabled=false",
-        "run echo",
+        prompt,
       ],
       { CODEX_HOME: home },
       work,
     );
     assert.equal(r.code, 0, `codex exec failed:\n${r.stdout}\n${r.stderr}`);
+    return r;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+test("codex CLI 0.169 completes `codex exec` with a tool call against the fake", async () => {
+  // The 0.169 CLI sends no `instructions` (its prompt travels as developer messages; see
+  // tests/fixtures/codex-cli-request.json), so the fake runs with that rule here.
+  const fake = await startFakeBackend({ instructions: "optional" });
+  try {
+    fake.enqueue(
+      reply.items([
+        item.reasoning("thinking 1"),
+        item.call("exec_command", { cmd: "echo hi-from-tool" }),
+      ]),
+      reply.text("all done"),
+    );
+    const r = await codexExec(fake, [`model = "gpt-5.5"`], "run echo");
     const events = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
     const message = events.find((e) => e.item?.type === "agent_message");
     assert.equal(message?.item.text, "all done");
@@ -95,8 +106,21 @@ test("codex CLI 0.169 completes `codex exec` with a tool call against the fake",
     assert.match(out.output, /hi-from-tool/);
   } finally {
     await fake.close();
-    await rm(home, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
+  }
+});
+
+test("codex CLI 0.169 with no model configured picks the same default from our catalog as we do", async () => {
+  const fake = await startFakeBackend({ instructions: "optional" });
+  try {
+    fake.enqueue(reply.text("hello from the default"));
+    const r = await codexExec(fake, [], "say hi");
+    assert.match(r.stdout, /hello from the default/);
+    const [post] = fake.responsesRequests();
+    assert.equal(post.status, 200);
+    assert.equal(post.body!.model, defaultModel(fake.models)!.slug);
+    assert.equal(post.body!.model, "gpt-6.1-sol");
+  } finally {
+    await fake.close();
   }
 });
 

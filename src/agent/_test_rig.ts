@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ResponsesClient } from "../codex/client.ts";
+import { defaultModel } from "../codex/models.ts";
 import type { InputItem, ReasoningEffort } from "../codex/types.ts";
 import { type FakeBackend, type FakeBackendOptions, startFakeBackend } from "../testing/mod.ts";
 import type { Tool } from "../tools/tool.ts";
@@ -58,7 +59,7 @@ export async function withRig(
         return new Agent({
           client,
           catalog: client.catalog,
-          model: o.model ?? "gpt-5.5",
+          model: o.model ?? defaultModel(client.catalog.models)!.slug,
           effort: o.effort,
           serviceTier: o.serviceTier,
           instructions: "Test agent.",

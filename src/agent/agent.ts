@@ -63,7 +63,7 @@ export interface AgentOptions {
   client: ModelStream;
   /** Model slug. */
   model: string;
-  /** Reasoning effort; undefined is the model's default. */
+  /** Reasoning effort asked for (clamped to the model's levels); undefined is its default. */
   effort?: ReasoningEffort;
   /** Service tier asked for (`fast`, or a tier id); kept only where the model offers it. */
   serviceTier?: string;
@@ -193,8 +193,9 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.#o = options;
     this.#model = options.model;
-    this.#effort = options.effort;
+    // What was asked is kept: after a model switch it is clamped to the new model again.
     const info = options.catalog?.find(options.model);
+    this.#effort = info ? clampEffort(info, options.effort).effort : options.effort;
     this.#serviceTier = info
       ? serviceTierFor(info, options.serviceTier).serviceTier
       : options.serviceTier;
@@ -271,7 +272,18 @@ export class Agent {
         // The estimate fell short: compact and send the round once more.
         if (!(e instanceof CodexError && e.code === "context_too_long")) throw e;
         if (!(yield* this.#compact("overflow", signal))) throw e;
-        response = yield* this.#respond([...o.session.items, ...round], signal);
+        try {
+          response = yield* this.#respond([...o.session.items, ...round], signal);
+        } catch (again) {
+          if (!(again instanceof CodexError && again.code === "context_too_long")) throw again;
+          throw new CodexError(
+            "context_too_long",
+            `Even compacted, the conversation and this message (~${
+              estimateTokens(round)
+            } tokens) do not fit the model's context window. Send a shorter message, or attach less.`,
+            { cause: again, serverCode: again.serverCode },
+          );
+        }
       }
       addUsage(total, response.usage);
       const outputs = response.items

@@ -212,3 +212,22 @@ test("compaction: on demand (/compact, or the library call); nothing to do on an
     await run(agent, "second");
     assert.match(fake.visibleText(fake.responsesRequests().at(-1)!), /Marlin/);
   }));
+
+test("compaction: a message that cannot fit even after compaction is a clear error, and nothing is lost", () =>
+  withRig(async ({ fake, make, store }) => {
+    fake.enqueue(reply.text("hi"));
+    const agent = await make();
+    await run(agent, `first. ${FACT}`);
+    await assert.rejects(
+      run(agent, "x".repeat(20_000)),
+      (e) =>
+        e instanceof CodexError && e.code === "context_too_long" &&
+        /Even compacted, the conversation and this message \(~\d+ tokens\) do not fit.*Send a shorter message/
+          .test(e.message),
+    );
+    const saved = await store.open(agent.sessionId);
+    assert.ok(
+      !saved.items.some((i) => i.type === "message" && i.content[0].text.startsWith("xxx")),
+    );
+    assert.match(JSON.stringify(saved.items), /Marlin/, "the conversation is still there");
+  }, SMALL));

@@ -326,7 +326,7 @@ export async function main(argv: string[]): Promise<number> {
     const agent = new Agent({
       client,
       model: choice.model.slug,
-      effort: choice.effort,
+      effort: o.effort,
       serviceTier: o.serviceTier,
       catalog,
       plan,

@@ -165,9 +165,10 @@ export class ModelCatalog {
     this.#warning = undefined;
     this.#stale = false;
     if (answer.status === "absent") {
-      this.#entry = undefined;
+      // No catalog here (the CLI then uses its embedded one): asked again after the TTL.
+      this.#entry = { models: [...BUILTIN_MODELS], fetchedAt: now() };
       this.#origin = "builtin";
-      return this.models;
+      return this.#entry.models;
     }
     if (answer.status === "ok") {
       this.#entry = { models: answer.models, etag: answer.etag, fetchedAt: now() };

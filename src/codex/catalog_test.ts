@@ -155,7 +155,14 @@ test("catalog: offline or failing, the stale copy is used and the warning says s
     await writeFile(cacheFile, "{not json");
     const c = scripted([{ status: "absent" }]);
     const damaged = new ModelCatalog({ source: c.source, cacheFile });
-    assert.equal(await damaged.load(), BUILTIN_MODELS, "404: the built-in table, as the CLI does");
+    assert.deepEqual(
+      await damaged.load(),
+      BUILTIN_MODELS,
+      "404: the built-in table, as the CLI does",
+    );
+    assert.equal(damaged.origin, "builtin");
+    await damaged.load();
+    assert.equal(c.asked.length, 1, "a 404 is remembered for the TTL too");
     assert.equal(damaged.warning, undefined);
   }));
 

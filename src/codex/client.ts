@@ -213,7 +213,8 @@ export class ResponsesClient {
       body: JSON.stringify(buildBody(req)),
       signal,
     });
-    this.catalog.noteEtag(res.headers.get(MODELS_ETAG_HEADER));
+    // The catalog changed (a model retired or added): read it again, as the CLI does.
+    if (this.catalog.noteEtag(res.headers.get(MODELS_ETAG_HEADER))) void this.catalog.load();
     if (!res.ok) throw errorFromHttp(res.status, await res.text(), res.headers);
     if (!res.body) throw new CodexError("stream_truncated", "The backend sent no body.");
     return res;

@@ -129,6 +129,8 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
     }
     const effort = secrets[SECRET.effort] || env.CODEX_REASONING_EFFORT;
     if (effort && !isEffort(effort)) log(`ignoring unknown reasoning effort '${effort}'`);
+    const askedEffort = effort && isEffort(effort) ? effort : undefined;
+    const askedTier = secrets[SECRET.serviceTier] || env.CODEX_SERVICE_TIER || undefined;
     const token = secrets[SECRET.accessToken];
     const plan = readClaims(token).planType;
     const client = new ResponsesClient({
@@ -143,8 +145,8 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
     const choice = selectModel(models, {
       slug,
       known: slug ? client.catalog.lastKnown(slug) : undefined,
-      effort: effort && isEffort(effort) ? effort : undefined,
-      serviceTier: secrets[SECRET.serviceTier] || env.CODEX_SERVICE_TIER || undefined,
+      effort: askedEffort,
+      serviceTier: askedTier,
       plan,
     });
     for (const note of choice.notes) log(note);
@@ -157,8 +159,8 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
     const agent = new Agent({
       client,
       model: choice.model.slug,
-      effort: choice.effort,
-      serviceTier: secrets[SECRET.serviceTier] || env.CODEX_SERVICE_TIER || undefined,
+      effort: askedEffort,
+      serviceTier: askedTier,
       catalog: client.catalog,
       plan,
       instructions: await nanoclawInstructions({
