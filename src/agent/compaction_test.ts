@@ -172,6 +172,18 @@ test("compaction: a malformed compaction answer (none, two, no content) falls ba
   }
 });
 
+test("compaction: an assistant message beside the compaction item is ignored, not shown", () =>
+  withRig(async ({ fake, make }) => {
+    fake.enqueueCompaction(reply.items([item.text("I compacted things."), item.compaction()]));
+    fake.enqueue(...Array.from({ length: 40 }, () => model(fake)));
+    const agent = await make();
+    const evs = await untilCompacted(agent, 1);
+    const c = evs.find((e) => e.type === "compacted");
+    assert.ok(c?.type === "compacted" && c.mode === "remote");
+    assert.ok(!evs.some((e) => e.type === "message" && /compacted things/.test(e.text)));
+    assert.ok(!JSON.stringify(agent.history).includes("I compacted things."));
+  }, SMALL));
+
 test("compaction: a usage limit during compaction is reported, not hidden by a fallback", () =>
   withRig(async ({ fake, make }) => {
     fake.enqueueCompaction(fault.usageLimit());
