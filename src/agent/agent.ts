@@ -30,6 +30,9 @@ import type {
 import type { ToolResult } from "../tools/tool.ts";
 import type { ToolSet } from "../tools/tool_set.ts";
 import type { Workspace } from "../tools/workspace.ts";
+import { Sandbox } from "../tools/sandbox.ts";
+import { secretValues } from "../tools/secrets.ts";
+import process from "node:process";
 import {
   type CompactionMode,
   compactionOf,
@@ -81,6 +84,10 @@ export interface AgentOptions {
   session: Session;
   /** Secret values to keep out of tools (current tokens). */
   secrets?: () => readonly string[];
+  /** Token files whose tokens are redacted from tool output (read again each round). */
+  tokenFiles?: readonly string[];
+  /** The OS sandbox for bash (default: bwrap where it runs, with a notice where it cannot). */
+  sandbox?: Sandbox;
   /** Model responses per turn at most (default 100). */
   maxRounds?: number;
   /** Let the model call several tools at once (default: what the catalog says, else true). */
@@ -188,6 +195,8 @@ export class Agent {
   #effort?: ReasoningEffort;
   #serviceTier?: string;
   #remoteCompaction: boolean;
+  #defaultSandbox?: Promise<Sandbox>;
+  #warned = false;
 
   /** Create an agent over a session. */
   constructor(options: AgentOptions) {
@@ -517,10 +526,23 @@ export class Agent {
     }
   }
 
-  /** Run calls concurrently; report each as it ends; return outputs in call order. */
+  /**
+   * Run calls concurrently, except that a command (bash) never runs while a file tool does:
+   * a process the model started could otherwise swap a folder under a file tool mid-call.
+   * Reports each call as it ends; returns outputs in call order.
+   */
   async *#runTools(calls: FunctionCallItem[], signal: AbortSignal) {
     const o = this.#o;
-    const ctx = { workspace: o.workspace, signal, secrets: o.secrets?.() ?? [] };
+    const sandbox = o.sandbox ?? await (this.#defaultSandbox ??= Sandbox.create());
+    if (!o.sandbox && sandbox.warning && !this.#warned) {
+      this.#warned = true;
+      yield { type: "notice", text: sandbox.warning } as const;
+    }
+    const secrets = [
+      ...(o.secrets?.() ?? []),
+      ...await secretValues(process.env, o.tokenFiles ?? []),
+    ];
+    const ctx = { workspace: o.workspace, signal, secrets, sandbox };
     for (const c of calls) {
       yield {
         type: "tool_start",
@@ -530,15 +552,27 @@ export class Agent {
       } as const;
     }
     const results: ToolResult[] = new Array(calls.length);
-    const running = new Map(
-      calls.map((c, i) => [i, o.tools.run(c.name, c.arguments, ctx).then((r) => ({ i, r }))]),
-    );
-    while (running.size) {
-      const { i, r } = await Promise.race(running.values());
-      running.delete(i);
-      results[i] = r;
-      const c = calls[i];
-      yield { type: "tool_end", callId: c.call_id, name: c.name, ...r } as const;
+    // Consecutive calls of one kind form a batch; batches run one after another.
+    const batches: number[][] = [];
+    calls.forEach((c, i) => {
+      const last = batches.at(-1);
+      if (last && isCommand(calls[last[0]].name) === isCommand(c.name)) last.push(i);
+      else batches.push([i]);
+    });
+    for (const batch of batches) {
+      const running = new Map(
+        batch.map((i) => [
+          i,
+          o.tools.run(calls[i].name, calls[i].arguments, ctx).then((r) => ({ i, r })),
+        ]),
+      );
+      while (running.size) {
+        const { i, r } = await Promise.race(running.values());
+        running.delete(i);
+        results[i] = r;
+        const c = calls[i];
+        yield { type: "tool_end", callId: c.call_id, name: c.name, ...r } as const;
+      }
     }
     return calls.map((c, i): FunctionCallOutputItem => ({
       type: "function_call_output",
@@ -546,4 +580,9 @@ export class Agent {
       output: results[i].output,
     }));
   }
+}
+
+/** Tools that start processes the model controls. */
+function isCommand(name: string): boolean {
+  return name === "bash";
 }

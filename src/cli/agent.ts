@@ -8,7 +8,7 @@
 
 import { spawn } from "node:child_process";
 import { realpath } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { Agent } from "../agent/agent.ts";
@@ -23,7 +23,15 @@ import { CodexError } from "../codex/errors.ts";
 import { isEffort, type ModelOrigin, selectModel } from "../codex/models.ts";
 import { REASONING_EFFORTS } from "../codex/protocol.ts";
 import type { ReasoningEffort } from "../codex/types.ts";
-import { codexHome, defaultSessionDir, defaultTokenFile, modelsCacheFile } from "../paths.ts";
+import {
+  codexAuthFile,
+  codexHome,
+  defaultSessionDir,
+  defaultTokenFile,
+  modelsCacheFile,
+  providerHome,
+} from "../paths.ts";
+import { Sandbox } from "../tools/sandbox.ts";
 import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
 import { Workspace } from "../tools/workspace.ts";
 import { LineReader } from "./line_reader.ts";
@@ -60,6 +68,7 @@ Options:
                          (default $CODEX_REASONING_EFFORT or the model's default; clamped
                          to what the model supports)
       --fast             the model's Fast service tier (or CODEX_SERVICE_TIER=fast)
+      --network          let bash reach the network (its sandbox has none by default)
   -C, --cwd DIR          workspace folder the tools are confined to (default: current folder)
   -r, --resume ID        continue a saved session ("last" for the most recent)
       --json             one JSON event per line on stdout, for programs
@@ -79,6 +88,7 @@ interface Options {
   modelOrigin: ModelOrigin;
   effort?: ReasoningEffort;
   serviceTier?: string;
+  network: boolean;
   cwd: string;
   resume?: string;
   json: boolean;
@@ -101,6 +111,7 @@ function parse(argv: string[]): Options | "help" | "version" {
         resume: { type: "string", short: "r" },
         json: { type: "boolean", default: false },
         fast: { type: "boolean", default: false },
+        network: { type: "boolean", default: false },
         "token-file": { type: "string" },
         "max-rounds": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -129,6 +140,7 @@ function parse(argv: string[]): Options | "help" | "version" {
     modelOrigin: v.model ? "flag" : "config",
     effort: effort as ReasoningEffort | undefined,
     serviceTier: v.fast ? "fast" : process.env.CODEX_SERVICE_TIER || undefined,
+    network: v.network,
     // deno task runs in the config's folder; INIT_CWD is where the person ran it.
     cwd: resolve(process.env.INIT_CWD ?? process.cwd(), v.cwd ?? "."),
     resume: v.resume,
@@ -323,8 +335,17 @@ export async function main(argv: string[]): Promise<number> {
     }
     const session = resumed ??
       await store.create({ model: choice.model.slug, cwd: workspace.root });
+    // bash sees none of the folders that hold our secrets (tokens, sessions, the Codex CLI's).
+    const sandbox = await Sandbox.create({
+      hide: [dirname(source.path), providerHome(), codexHome(), sessionDir],
+      network: o.network,
+      mode: process.env.CODEX_BASH_SANDBOX === "none" ? "none" : "auto",
+    });
+    if (sandbox.warning) ui.notice(sandbox.warning);
     const agent = new Agent({
       client,
+      sandbox,
+      tokenFiles: [...new Set([source.path, defaultTokenFile(), codexAuthFile()])],
       model: choice.model.slug,
       effort: o.effort,
       serviceTier: o.serviceTier,
@@ -343,6 +364,7 @@ export async function main(argv: string[]): Promise<number> {
       model: agent.model,
       cwd: workspace.root,
       sandboxed: isSandboxed(),
+      bashSandbox: sandbox.kind,
     });
     return o.prompt ? await runTurn(agent, o.prompt, ui) : await interactive(agent, ui, color);
   } catch (e) {

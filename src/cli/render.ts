@@ -26,6 +26,8 @@ export interface SessionInfo {
   cwd: string;
   /** Whether Deno's permission flags confine this process (see sandbox.ts). */
   sandboxed: boolean;
+  /** How bash is confined: `bwrap`, or `none` (then a notice says what is missing). */
+  bashSandbox: string;
 }
 
 /** Shows events. */
@@ -99,7 +101,9 @@ export class TerminalRenderer implements Renderer {
   }
 
   session(i: SessionInfo): void {
-    const sandbox = i.sandboxed ? "sandboxed" : "not sandboxed";
+    const sandbox = `${i.sandboxed ? "sandboxed" : "not sandboxed"}, bash: ${
+      i.bashSandbox === "none" ? "unconfined" : i.bashSandbox
+    }`;
     this.#err.write(
       this.#s.dim(
         `${i.resumed ? "resumed" : "session"} ${i.id} · ${i.model} · ${i.cwd} · ${sandbox}\n`,

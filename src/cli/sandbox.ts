@@ -58,7 +58,7 @@ export function sandboxFlags(needs: SandboxNeeds): string[] {
     `--allow-net=${allowedHosts(needs).join(",")}`,
     `--allow-read=${[...new Set(read)].join(",")}`,
     `--allow-write=${[...new Set(write)].join(",")}`,
-    "--allow-run=bash",
+    "--allow-run=bash,bwrap",
     "--allow-env",
   ];
 }

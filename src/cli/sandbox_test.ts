@@ -33,7 +33,7 @@ test("sandbox: read/write only the workspace, the token folder and sessions; run
     "--allow-net=chatgpt.com,auth.openai.com,127.0.0.1,localhost",
     "--allow-read=/home/me/project,/home/me/.config/codex-provider,/home/me/.codex,/home/me/.config/codex-provider/sessions",
     "--allow-write=/home/me/project,/home/me/.config/codex-provider,/home/me/.config/codex-provider/sessions",
-    "--allow-run=bash",
+    "--allow-run=bash,bwrap",
     "--allow-env",
   ]);
   assert.ok(

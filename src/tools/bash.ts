@@ -1,14 +1,15 @@
 /**
- * The `bash` tool: runs a command in the workspace, asynchronously, in its own process
- * group (so a timeout or cancel kills everything it started), with a scrubbed environment
- * and bounded output.
+ * The `bash` tool: runs a command in the workspace, asynchronously, inside the OS sandbox
+ * (see `sandbox.ts`: its own PID namespace, so a timeout or cancel kills everything it
+ * started) or, without one, in its own process group; with an allow-listed environment and
+ * bounded output.
  *
  * @module
  */
 
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { scrubEnv } from "./secrets.ts";
+import { bashEnv } from "./secrets.ts";
 import { HeadTailBuffer } from "./output_buffer.ts";
 import { defineTool, intArg, stringArg, type Tool, ToolError } from "./tool.ts";
 
@@ -54,7 +55,8 @@ export const bashTool: Tool = {
     "bash",
     "Run a shell command with bash in the workspace and return its exit code and output " +
       "(stdout and stderr together; long output keeps its head and tail). Processes it " +
-      "leaves in the background are stopped when it ends. Secrets are not in its environment.",
+      "leaves in the background are stopped when it ends. Secrets are not in its environment; " +
+      "it has no network access unless the person allowed it.",
     {
       command: { type: "string", description: "The command line, run with `bash -c`." },
       timeout_ms: {
@@ -79,9 +81,14 @@ export const bashTool: Tool = {
       : ctx.workspace.root;
     const started = Date.now();
     const out = new HeadTailBuffer(BASH_OUTPUT_LIMIT);
-    const child = spawn("bash", ["-c", command], {
+    const extra = (process.env.CODEX_BASH_ENV ?? "").split(",").map((n) => n.trim()).filter(
+      Boolean,
+    );
+    const { file, args: argv } = ctx.sandbox?.command(command, cwd, ctx.workspace.root) ??
+      { file: "bash", args: ["-c", command] };
+    const child = spawn(file, argv, {
       cwd,
-      env: scrubEnv(process.env, ctx.secrets),
+      env: bashEnv(process.env, ctx.secrets, extra),
       detached: true, // its own process group
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -108,7 +115,7 @@ export const bashTool: Tool = {
         child.on("close", (code, signal) => resolve({ code, signal }));
       },
     ).catch((e: Error) => {
-      throw new ToolError(`Could not start bash: ${e.message}. Is bash installed?`);
+      throw new ToolError(`Could not start ${file}: ${e.message}. Is it installed?`);
     }).finally(() => {
       clearTimeout(timer);
       clearTimeout(drain);

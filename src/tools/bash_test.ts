@@ -75,24 +75,35 @@ test("bash: long output keeps head and tail and says what was cut", () =>
     assert.ok(r.output.length < BASH_OUTPUT_LIMIT + 500);
   }));
 
-test("bash: secrets are not in the environment, by name or by value", () =>
+test("bash: the environment is an allow-list; secrets stay out by name and by value", () =>
   withWorkspace(async (_ws, _dir, ctx) => {
     const saved = { ...process.env };
     process.env.MY_API_KEY = "k-123456789";
     process.env.CODEX_ACCESS_TOKEN = "at-123456789";
-    process.env.INNOCENT = "prefix-the-access-token-value-suffix";
+    process.env.LC_PAPER = "prefix-the-access-token-value-suffix";
     process.env.PLAIN_VAR = "visible";
     try {
-      const r = await bashTool.run({ command: "env" }, {
-        ...ctx,
-        secrets: ["the-access-token-value"],
-      });
+      const run = () =>
+        bashTool.run({ command: "env" }, { ...ctx, secrets: ["the-access-token-value"] });
+      const r = await run();
       assert.doesNotMatch(r.output, /MY_API_KEY|k-123456789/);
       assert.doesNotMatch(r.output, /CODEX_ACCESS_TOKEN|at-123456789/);
-      assert.doesNotMatch(r.output, /the-access-token-value/);
-      assert.match(r.output, /PLAIN_VAR=visible/);
+      assert.doesNotMatch(
+        r.output,
+        /the-access-token-value/,
+        "an allowed name with a secret value",
+      );
+      assert.doesNotMatch(r.output, /PLAIN_VAR/, "not on the allow-list");
+      assert.match(r.output, /^PATH=/m);
+      assert.match(r.output, /^TMPDIR=\/tmp$/m);
+      process.env.CODEX_BASH_ENV = "PLAIN_VAR,MY_API_KEY";
+      const more = await run();
+      assert.match(more.output, /PLAIN_VAR=visible/, "named in CODEX_BASH_ENV");
+      assert.doesNotMatch(more.output, /k-123456789/, "a secret-looking name never passes");
     } finally {
-      for (const k of ["MY_API_KEY", "CODEX_ACCESS_TOKEN", "INNOCENT", "PLAIN_VAR"]) {
+      for (
+        const k of ["MY_API_KEY", "CODEX_ACCESS_TOKEN", "LC_PAPER", "PLAIN_VAR", "CODEX_BASH_ENV"]
+      ) {
         if (saved[k] === undefined) delete process.env[k];
       }
     }

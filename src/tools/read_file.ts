@@ -4,7 +4,7 @@
  * @module
  */
 
-import { readFile, stat } from "node:fs/promises";
+import { openForRead } from "./safe_open.ts";
 import { defineTool, intArg, stringArg, type Tool, ToolError } from "./tool.ts";
 
 /** Files larger than this are refused (read parts with bash). */
@@ -47,15 +47,20 @@ export const readFileTool: Tool = {
     const offset = intArg(args, "offset", 1, 1, Number.MAX_SAFE_INTEGER);
     const limit = intArg(args, "limit", READ_DEFAULT_LINES, 1, 100_000);
     const real = await ctx.workspace.resolve(path, "read");
-    const info = await stat(real);
-    if (info.isDirectory()) throw new ToolError(`${path} is a folder; use list_files.`);
-    if (info.size > READ_MAX_FILE_BYTES) {
-      throw new ToolError(
-        `${path} is ${info.size} bytes, over the ${READ_MAX_FILE_BYTES}-byte limit. ` +
-          "Read parts of it with bash (head, tail, sed -n).",
-      );
+    const fh = await openForRead(ctx.workspace, real, path);
+    let bytes: Uint8Array;
+    try {
+      const info = await fh.stat();
+      if (info.size > READ_MAX_FILE_BYTES) {
+        throw new ToolError(
+          `${path} is ${info.size} bytes, over the ${READ_MAX_FILE_BYTES}-byte limit. ` +
+            "Read parts of it with bash (head, tail, sed -n).",
+        );
+      }
+      bytes = await fh.readFile({ signal: ctx.signal });
+    } finally {
+      await fh.close();
     }
-    const bytes = await readFile(real);
     if (looksBinary(bytes)) {
       return {
         ok: true,

@@ -5,6 +5,7 @@
  */
 
 import type { FunctionToolDefinition } from "../codex/types.ts";
+import type { Sandbox } from "./sandbox.ts";
 import type { Workspace } from "./workspace.ts";
 
 /** What a running tool may use. */
@@ -15,6 +16,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Secret values that must never reach a tool (scrubbed from the bash environment). */
   secrets: readonly string[];
+  /** The OS sandbox commands run in (bash); without one, bash runs unconfined. */
+  sandbox?: Sandbox;
 }
 
 /** The result of one tool call. */

@@ -9,6 +9,12 @@ import { lstat, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { ToolError } from "./tool.ts";
 
+/** The runtime's own permission refusal (Deno), rather than a missing file. */
+function isPermissionError(e: unknown): boolean {
+  const name = (e as Error)?.name;
+  return name === "NotCapable" || name === "PermissionDenied";
+}
+
 /**
  * A folder tools are confined to.
  *
@@ -57,10 +63,14 @@ export class Workspace {
   async resolve(path: string, mode: "read" | "write"): Promise<string> {
     if (path.includes("\0")) throw new ToolError("The path contains a NUL character.");
     const abs = isAbsolute(path) ? resolve(path) : resolve(this.root, path);
+    // Outside as written (`../x`, `/etc/x`): refused in the guard's words before any lookup.
+    this.#check(abs, path);
     let real: string;
     try {
       real = await realpath(abs);
     } catch (e) {
+      // A symlink inside pointing outside, where the runtime's own sandbox refuses to look.
+      if (isPermissionError(e)) this.#check("/", path);
       if ((e as { code?: string }).code !== "ENOENT") throw e;
       if (mode === "read") {
         this.#check(abs, path); // say "outside" before "missing" for paths outside

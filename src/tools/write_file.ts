@@ -4,9 +4,9 @@
  * @module
  */
 
-import { mkdir, stat } from "node:fs/promises";
+import { lstat, mkdir, realpath, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../fs/atomic_write.ts";
+import { createBeside, replaceable } from "./safe_open.ts";
 import { defineTool, stringArg, type Tool, ToolError } from "./tool.ts";
 
 /** The write_file tool. */
@@ -26,16 +26,34 @@ export const writeFileTool: Tool = {
     const path = stringArg(args, "path");
     const content = stringArg(args, "content");
     const real = await ctx.workspace.resolve(path, "write");
-    let mode = 0o644;
-    try {
-      const info = await stat(real);
-      if (info.isDirectory()) throw new ToolError(`${path} is a folder, not a file.`);
-      mode = info.mode & 0o777; // keep an existing file's mode (e.g. executable scripts)
-    } catch (e) {
-      if (e instanceof ToolError) throw e;
-    }
+    // An existing file keeps its mode (e.g. executable scripts).
+    const mode = await replaceable(real, path) ?? 0o644;
     await mkdir(dirname(real), { recursive: true });
-    await writeFileAtomic(real, content, { mode });
+    if (await realpath(dirname(real)).catch(() => "") !== dirname(real)) {
+      throw new ToolError(
+        `${path} changed while it was being written (a folder on its path was replaced); nothing was written. Try again.`,
+      );
+    }
+    // Atomic replace: a verified temp file beside the target, flushed, renamed over it. A
+    // rename through a swapped folder finds no temp file there, so it cannot land outside.
+    const tmp = await createBeside(ctx.workspace, real, path, mode);
+    let ino: number;
+    try {
+      await tmp.fh.writeFile(content);
+      await tmp.fh.sync();
+      ino = (await tmp.fh.stat()).ino;
+    } finally {
+      await tmp.fh.close();
+    }
+    try {
+      await rename(tmp.path, real);
+      if ((await lstat(real)).ino !== ino) throw new Error("replaced");
+    } catch {
+      await unlink(tmp.path).catch(() => {});
+      throw new ToolError(
+        `${path} changed while it was being written (a folder on its path was replaced); try again.`,
+      );
+    }
     const bytes = new TextEncoder().encode(content).length;
     const lines = content ? content.split("\n").length - (content.endsWith("\n") ? 1 : 0) : 0;
     return {
