@@ -6,6 +6,9 @@
  *   last refresh is over 8 days old, as the CLI does).
  * - Single-flight inside a process; a lock file across processes. Inside the lock the file is
  *   read again, and a token another process already rotated is adopted, not refreshed again.
+ * - Crash-safe: a process killed after the answer arrived but before its new tokens replaced
+ *   the file leaves them in a complete temp file beside it; the next process adopts it (under
+ *   the lock) instead of spending the old, already used refresh token.
  * - Never retried blindly: one refresh request per need. A dead grant (`refresh_token_reused`,
  *   `…_expired`, `…_invalidated`, `invalid_grant`) ends in {@link LoginRequiredError}; a
  *   network failure keeps the current token while it is still valid.
@@ -13,7 +16,8 @@
  * @module
  */
 
-import { rm } from "node:fs/promises";
+import { readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { type FileLockOptions, withFileLock } from "../fs/file_lock.ts";
 import { OAuthError, type OAuthServer, refreshGrant } from "./oauth.ts";
 import { DEFAULT_ISSUER, REFRESH_INTERVAL_MS } from "./protocol.ts";
@@ -126,9 +130,51 @@ export class TokenStore {
 
   /** Tokens that are valid now, refreshing first when they are about to expire. */
   async getFresh(options: { signal?: AbortSignal } = {}): Promise<StoredTokens> {
+    if ((await this.#leftovers()).length) {
+      // A refresh was cut short after its answer was saved: adopt that first, under the lock.
+      await withFileLock(`${this.path}.lock`, () => this.#adoptLeftover(), this.#o.lock);
+    }
     const current = await this.read();
     if (!this.needsRefresh(current)) return current;
     return await this.#singleFlight(current.access_token, options.signal);
+  }
+
+  /** Temp files of an interrupted atomic write of this file. */
+  async #leftovers(): Promise<string[]> {
+    const prefix = `.${basename(this.path)}.`;
+    try {
+      return (await readdir(dirname(this.path)))
+        .filter((n) => n.startsWith(prefix) && n.endsWith(".tmp"))
+        .map((n) => join(dirname(this.path), n));
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Under the lock: a complete temp file newer than the file holds the tokens a killed
+   * process received; it replaces the file. Others are removed.
+   */
+  async #adoptLeftover(): Promise<void> {
+    const current = await this.read().catch(() => undefined);
+    let best: { path: string; tokens: StoredTokens } | undefined;
+    for (const path of await this.#leftovers()) {
+      const tokens =
+        await (this.format === "codex-cli" ? readCodexAuthFile(path, "") : readTokenFile(path, ""))
+          .catch(() => undefined);
+      const newer = tokens &&
+        (!best || Date.parse(tokens.last_refresh) > Date.parse(best.tokens.last_refresh));
+      if (newer) {
+        if (best) await rm(best.path, { force: true });
+        best = { path, tokens };
+      } else await rm(path, { force: true });
+    }
+    if (!best) return;
+    const adopt = !current ||
+      (best.tokens.refresh_token !== current.refresh_token &&
+        Date.parse(best.tokens.last_refresh) >= Date.parse(current.last_refresh));
+    if (adopt) await rename(best.path, this.path);
+    else await rm(best.path, { force: true });
   }
 
   /**
@@ -154,6 +200,7 @@ export class TokenStore {
   }
 
   async #refreshLocked(seenAccess: string, force: boolean, signal?: AbortSignal) {
+    await this.#adoptLeftover();
     const current = await this.read();
     // Another process rotated while we waited for the lock: adopt its tokens.
     if (current.access_token !== seenAccess) return current;

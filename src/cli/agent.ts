@@ -297,7 +297,18 @@ export async function main(argv: string[]): Promise<number> {
     const source = await findTokenSource(o.tokenFile, process.env, LOGIN_COMMAND);
     let secrets: string[] = [];
     let plan: string | undefined;
-    const tokens = new TokenStore({ ...source, loginCommand: LOGIN_COMMAND });
+    const tokens = new TokenStore({
+      ...source,
+      loginCommand: LOGIN_COMMAND,
+      lock: {
+        onWait: (pid, until) =>
+          ui.notice(
+            `Waiting for another process${
+              pid ? ` (pid ${pid})` : ""
+            } that is refreshing the ChatGPT login (until ${until.toLocaleTimeString()} at most)…`,
+          ),
+      },
+    });
     const credentials = storeCredentials(tokens, (t) => {
       secrets = [t.access_token, t.refresh_token, t.id_token];
       plan = t.plan_type;

@@ -1,18 +1,23 @@
 /**
  * A lock file shared by processes: created with O_EXCL, holding the owner's pid and a
- * nonce. A lock whose owner died is recovered: at once when its pid is known to be gone,
- * else once it is older than `staleMs` (a sandboxed process may not see other processes).
+ * nonce. Its holder touches it every `heartbeatMs` while it works, so a lock whose owner
+ * died is recovered within seconds: at once when its pid is known to be gone, else once it
+ * has not been touched for `staleMs` (a sandboxed process may not see other processes).
  *
  * @module
  */
 
-import { link, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { link, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import process from "node:process";
 
 /** Options of {@link withFileLock}. */
 export interface FileLockOptions {
-  /** A lock older than this is taken over (default 30 s). */
+  /** A lock its holder has not touched for this long is taken over (default 5 s). */
   staleMs?: number;
+  /** How often the holder touches the lock (default 1 s). */
+  heartbeatMs?: number;
+  /** Called once when the wait passes a second: who holds it, and until when we wait. */
+  onWait?: (holder: number | undefined, deadline: Date) => void;
   /** Give up waiting after this long (default 60 s). */
   timeoutMs?: number;
   /** How often to look again while waiting (default 25 ms). */
@@ -97,10 +102,12 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   options: FileLockOptions = {},
 ): Promise<T> {
-  const staleMs = options.staleMs ?? 30_000;
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const staleMs = options.staleMs ?? 5_000;
+  const started = Date.now();
+  const deadline = started + (options.timeoutMs ?? 60_000);
   const nonce = crypto.randomUUID();
   let holder: number | undefined;
+  let told = false;
   while (true) {
     try {
       const fh = await open(path, "wx", 0o600);
@@ -116,17 +123,27 @@ export async function withFileLock<T>(
     const lock = await readLock(path);
     if (!lock) continue;
     holder = lock.info.pid;
-    const age = Date.now() - (lock.info.at ?? lock.mtimeMs);
+    // The holder's heartbeat keeps the mtime fresh; a dead holder's lock goes stale.
+    const age = Date.now() - lock.mtimeMs;
     if (pidGone(holder) === true || age > staleMs) {
       await breakLock(path, lock.info);
       continue;
     }
     if (Date.now() > deadline) throw new LockTimeoutError(path, holder);
+    if (!told && Date.now() - started > 1000) {
+      told = true;
+      options.onWait?.(holder, new Date(deadline));
+    }
     await new Promise((r) => setTimeout(r, options.pollMs ?? 25));
   }
+  const beat = setInterval(() => {
+    const now = new Date();
+    utimes(path, now, now).catch(() => {});
+  }, options.heartbeatMs ?? 1000);
   try {
     return await fn();
   } finally {
+    clearInterval(beat);
     const lock = await readLock(path);
     if (lock?.info.nonce === nonce) await rm(path, { force: true });
   }
