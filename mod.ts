@@ -121,7 +121,20 @@ export { writeFileAtomic } from "./src/fs/atomic_write.ts";
 
 export { type Tool, type ToolContext, ToolError, type ToolResult } from "./src/tools/tool.ts";
 export { Workspace } from "./src/tools/workspace.ts";
-export { REDACTED, redactSecrets, scrubEnv } from "./src/tools/secrets.ts";
+export {
+  BASH_ENV_ALLOW,
+  bashEnv,
+  REDACTED,
+  redactSecrets,
+  scrubEnv,
+  secretValues,
+} from "./src/tools/secrets.ts";
+export {
+  Sandbox,
+  type SandboxedCommand,
+  type SandboxKind,
+  type SandboxOptions,
+} from "./src/tools/sandbox.ts";
 export { bashTool } from "./src/tools/bash.ts";
 export { readFileTool } from "./src/tools/read_file.ts";
 export { writeFileTool } from "./src/tools/write_file.ts";

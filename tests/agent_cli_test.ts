@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import { toCodexAuthJson, writeTokenFile } from "../src/auth/token_file.ts";
@@ -133,41 +134,53 @@ test("agent CLI: --help, and bad flags are usage errors (exit 2)", () =>
     assert.match(effort.stderr, /--effort must be one of/);
   }));
 
-test("agent CLI: the token never reaches stdout, stderr, the session file, the model, or bash's env", () =>
-  withCli(async ({ fake, run, tokens, home, tokenFile }) => {
-    // bash runs outside Deno's sandbox and can read the token file itself: its output must
-    // still not carry the token to the model or the session file.
-    fake.enqueue(
-      reply.items([item.call("bash", { command: `env; cat ${tokenFile}` })]),
-      reply.text("ok"),
-    );
-    const r = await run(["--json", "show env"], {
-      env: { SOME_ACCESS_TOKEN: tokens.access_token },
-    });
-    assert.equal(r.code, 0, r.stderr);
-    const output = (fake.responsesRequests()[1].body!.input as InputItem[])
-      .find((i) => i.type === "function_call_output");
-    assert.ok(output?.type === "function_call_output");
-    assert.match(output.output, /"account_id": "acct-test"/, "the file was read");
-    assert.match(output.output, /\[redacted secret\]/);
-    const sessions = join(home, "sessions");
-    const files = await readdir(sessions);
-    const sessionText = (await Promise.all(files.map((f) => readFile(join(sessions, f), "utf8"))))
-      .join("");
-    for (const secret of [tokens.access_token, tokens.refresh_token, tokens.id_token]) {
-      assert.ok(!r.stdout.includes(secret), "stdout");
-      assert.ok(!r.stderr.includes(secret), "stderr");
-      assert.ok(!sessionText.includes(secret), "session file");
-      assert.ok(!output.output.includes(secret), "the model (bash output and env)");
-    }
-  }));
+for (const mode of ["bwrap", "none"] as const) {
+  test(`agent CLI (bash sandbox ${mode}): the token never reaches stdout, stderr, the session file, the model, or bash's env`, () =>
+    withCli(async ({ fake, run, tokens, home, tokenFile }) => {
+      fake.enqueue(
+        reply.items([item.call("bash", { command: `env; cat ${tokenFile}` })]),
+        reply.text("ok"),
+      );
+      const r = await run(["--json", "show env"], {
+        env: {
+          SOME_ACCESS_TOKEN: tokens.access_token,
+          ...(mode === "none" ? { CODEX_BASH_SANDBOX: "none" } : {}),
+        },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.events.find((e) => e.type === "session")!.bashSandbox, mode);
+      const output = (fake.responsesRequests()[1].body!.input as InputItem[])
+        .find((i) => i.type === "function_call_output");
+      assert.ok(output?.type === "function_call_output");
+      if (mode === "bwrap") {
+        // Under the sandbox the token folder is out of sight.
+        assert.match(output.output, /tokens\.json: No such file or directory/);
+      } else {
+        // Without it bash reads the file; the redaction step still keeps the tokens out,
+        // and the notice says what protection is missing.
+        assert.match(output.output, /"account_id": "acct-test"/, "the file was read");
+        assert.match(output.output, /\[redacted secret\]/);
+        assert.ok(
+          r.events.some((e) => e.type === "notice" && /without an OS sandbox/.test(String(e.text))),
+        );
+      }
+      const sessions = join(home, "sessions");
+      const files = (await readdir(sessions)).filter((f) => f.endsWith(".jsonl"));
+      const sessionText = (await Promise.all(files.map((f) => readFile(join(sessions, f), "utf8"))))
+        .join("");
+      for (const secret of [tokens.access_token, tokens.refresh_token, tokens.id_token]) {
+        assert.ok(!r.stdout.includes(secret), "stdout");
+        assert.ok(!r.stderr.includes(secret), "stderr");
+        assert.ok(!sessionText.includes(secret), "session file");
+        assert.ok(!output.output.includes(secret), "the model (bash output and env)");
+      }
+    }));
+}
 
-test("agent CLI: under the sandbox a bash timeout still kills the whole process group", () =>
-  withCli(async ({ fake, run, workspace }) => {
+test("agent CLI: under the sandbox a bash timeout kills everything the command started", () =>
+  withCli(async ({ fake, run }) => {
     fake.enqueue(
-      reply.items([
-        item.call("bash", { command: "sleep 120 & echo $! > bg.pid; sleep 5", timeout_ms: 500 }),
-      ]),
+      reply.items([item.call("bash", { command: "sleep 120.31 & sleep 5", timeout_ms: 500 })]),
       reply.text("ok"),
     );
     const r = await run(["--json", "slow"]);
@@ -175,13 +188,9 @@ test("agent CLI: under the sandbox a bash timeout still kills the whole process 
     assert.equal(r.events[0].sandboxed, true);
     const end = r.events.find((e) => e.type === "tool_end")!;
     assert.match(String(end.output), /Timed out after 500 ms/);
-    const pid = Number(await readFile(join(workspace, "bg.pid"), "utf8"));
     await new Promise((res) => setTimeout(res, 200));
-    let state = "gone";
-    try {
-      state = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1][0];
-    } catch { /* no such process */ }
-    assert.ok(state === "gone" || state === "Z", `background sleep still running (state ${state})`);
+    const left = spawnSync("pgrep", ["-f", "^sleep 120.31$"]).status === 0;
+    assert.equal(left, false, "the background sleep is gone");
   }));
 
 test("agent CLI: an expired access token is refreshed inside the sandbox, once, and the file rotated", () =>
@@ -208,5 +217,15 @@ test("agent CLI: a burned refresh token says to log in again, exit 3", () =>
     assert.match(
       r.stderr,
       /Your ChatGPT login is no longer valid \(refresh_token_reused\)\. Log in again: deno task login/,
+    );
+  }));
+
+test("agent CLI: -C naming a folder that is not there is a usage error (exit 2)", () =>
+  withCli(async ({ run }) => {
+    const r = await run(["-C", "/nonexistent/folder", "hi"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /error \(usage\): The workspace folder .*nonexistent\/folder does not exist/,
     );
   }));

@@ -59,6 +59,10 @@ async function codexExec(fake: FakeBackend, config: string[], prompt: string) {
         "apps",
         "-c",
         "analytics.enabled=false",
+        // With bubblewrap on the machine the CLI would sandbox its own tool calls with it and
+        // fail them ("bwrap: execvp codex-linux-sandbox"): its sandbox stays off here.
+        "--sandbox",
+        "danger-full-access",
         prompt,
       ],
       { CODEX_HOME: home },

@@ -48,8 +48,14 @@ import type { Session } from "./session_store.ts";
 
 /** Anything that streams a model response (the {@link ResponsesClient}, or a test double). */
 export interface ModelStream {
-  /** Stream one response for a request. */
-  stream(req: TurnRequest, options: { signal?: AbortSignal }): AsyncIterable<ResponseEvent>;
+  /**
+   * Stream one response for a request; `maxRetries` caps the retries it makes itself
+   * before a stream starts (what is left of the caller's budget).
+   */
+  stream(
+    req: TurnRequest,
+    options: { signal?: AbortSignal; maxRetries?: number },
+  ): AsyncIterable<ResponseEvent>;
 }
 
 /** How the agent compacts. */
@@ -464,15 +470,27 @@ export class Agent {
     return true;
   }
 
-  /** One model response, retrying a failed stream; yields UI events, returns the result. */
+  /**
+   * One model response, retrying a failed stream; yields UI events, returns the result.
+   * One budget covers the round: the client's retries (before a stream starts) and ours
+   * (a stream cut mid-way) together, so a failing backend sees at most 1 + maxRetries
+   * requests. Finished messages are reported when the response completes, so the text of a
+   * discarded attempt never reaches a chat.
+   */
   async *#respond(input: InputItem[], signal: AbortSignal, shape: RequestShape = {}) {
     const o = this.#o;
     const policy = o.retry ?? DEFAULT_RETRY_POLICY;
     let request = this.#request(input, shape);
     let switched = false;
-    for (let attempt = 0;; attempt++) {
+    let used = 0;
+    while (true) {
+      const messages: string[] = [];
       try {
-        for await (const ev of o.client.stream(request, { signal })) {
+        const events = o.client.stream(request, {
+          signal,
+          maxRetries: Math.max(0, policy.maxRetries - used),
+        });
+        for await (const ev of events) {
           switch (ev.type) {
             case "text_delta":
             case "reasoning_delta":
@@ -482,19 +500,21 @@ export class Agent {
               if (!shape.quiet) yield { type: "reasoning_break" } as const;
               break;
             case "retry":
+              used++;
               yield {
                 type: "retry",
-                attempt: ev.attempt,
+                attempt: used,
                 delayMs: ev.delayMs,
                 reason: ev.error.message,
               } as const;
               break;
             case "item_done": {
               const text = shape.quiet ? "" : messageText([ev.item]);
-              if (text) yield { type: "message", text } as const;
+              if (text) messages.push(text);
               break;
             }
             case "completed":
+              for (const text of messages) yield { type: "message", text } as const;
               if (ev.response.usage) {
                 yield {
                   type: "usage",
@@ -514,13 +534,13 @@ export class Agent {
           switched = true;
           if (yield* this.#replaceModel(signal)) {
             request = this.#request(input, shape);
-            attempt--;
             continue;
           }
         }
-        if (signal.aborted || !err.retryable || attempt >= policy.maxRetries) throw err;
-        const delayMs = backoffDelay(attempt + 1, policy, err.retryAfterMs);
-        yield { type: "retry", attempt: attempt + 1, delayMs, reason: err.message } as const;
+        if (signal.aborted || !err.retryable || used >= policy.maxRetries) throw err;
+        used++;
+        const delayMs = backoffDelay(used, policy, err.retryAfterMs);
+        yield { type: "retry", attempt: used, delayMs, reason: err.message } as const;
         await sleep(delayMs, signal);
       }
     }

@@ -82,12 +82,16 @@ export function keptUserMessages(
  * fit the window (the CLI trims from the front too); calls and outputs stay in pairs.
  */
 export function dropOldest(history: readonly InputItem[], fraction = 0.25): InputItem[] {
-  const rest = history.slice(Math.max(1, Math.ceil(history.length * fraction)));
-  const calls = new Set(rest.flatMap((i) => (i.type === "function_call" ? [i.call_id] : [])));
+  return pairedCalls(history.slice(Math.max(1, Math.ceil(history.length * fraction))));
+}
+
+/** `items` without a call that has no output, or an output whose call is not there. */
+export function pairedCalls(items: readonly InputItem[]): InputItem[] {
+  const calls = new Set(items.flatMap((i) => (i.type === "function_call" ? [i.call_id] : [])));
   const outputs = new Set(
-    rest.flatMap((i) => (i.type === "function_call_output" ? [i.call_id] : [])),
+    items.flatMap((i) => (i.type === "function_call_output" ? [i.call_id] : [])),
   );
-  return rest.filter((i) =>
+  return items.filter((i) =>
     i.type === "function_call_output"
       ? calls.has(i.call_id)
       : i.type === "function_call"

@@ -11,7 +11,7 @@
 import { mkdir, open, readdir, readFile, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { InputItem, Usage } from "../codex/types.ts";
-import type { CompactionMode, CompactionTrigger } from "./compaction.ts";
+import { type CompactionMode, type CompactionTrigger, pairedCalls } from "./compaction.ts";
 
 /** A line of a session file. */
 export type SessionRecord =
@@ -47,6 +47,42 @@ export interface SessionMeta {
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
+const ITEM_TYPES = new Set([
+  "message",
+  "reasoning",
+  "function_call",
+  "function_call_output",
+  "compaction",
+]);
+
+function validItems(items: unknown): items is InputItem[] {
+  return Array.isArray(items) &&
+    items.every((i) =>
+      i && typeof i === "object" && ITEM_TYPES.has((i as { type?: unknown }).type as string) &&
+      ((i as { type: string }).type !== "message" ||
+        Array.isArray((i as { content?: unknown }).content))
+    );
+}
+
+/** Whether a parsed line is a record this store wrote (shape-checked, not trusted blindly). */
+function validRecord(rec: unknown): rec is SessionRecord {
+  if (!rec || typeof rec !== "object") return false;
+  const r = rec as Record<string, unknown>;
+  switch (r.type) {
+    case "session":
+      return typeof r.id === "string" && typeof r.created_at === "string";
+    case "items":
+    case "compaction":
+      return validItems(r.items);
+    case "usage":
+      return !!r.usage && typeof (r.usage as Usage).total_tokens === "number";
+    case "model":
+      return typeof r.model === "string";
+    default:
+      return false;
+  }
+}
+
 /** Thrown for a session id that is malformed or unknown. */
 export class SessionError extends Error {
   /** Create one with an actionable message. */
@@ -70,6 +106,8 @@ export class Session {
   compactions: number;
   /** The last recorded usage, if it still describes {@link items}. */
   lastUsage?: UsageMark;
+  /** Lines skipped when the session was opened (damaged or not ours), to tell the person. */
+  readonly warnings: string[] = [];
 
   /** Use {@link SessionStore} to get one. */
   constructor(
@@ -202,13 +240,18 @@ export class SessionStore {
     let meta: (SessionMeta & { created_at: string }) | undefined;
     let compactions = 0;
     let lastUsage: UsageMark | undefined;
+    const skipped: number[] = [];
     text.split("\n").forEach((line, n) => {
       if (!line) return;
       let rec: SessionRecord;
       try {
         rec = JSON.parse(line);
       } catch {
-        throw new SessionError(`${path} is damaged at line ${n + 1}; it cannot be resumed.`);
+        rec = undefined as unknown as SessionRecord;
+      }
+      if (!validRecord(rec)) {
+        skipped.push(n + 1);
+        return;
       }
       if (rec.type === "session") {
         meta = { model: rec.model, cwd: rec.cwd, created_at: rec.created_at };
@@ -222,8 +265,21 @@ export class SessionStore {
       } else if (rec.type === "model" && meta) meta.model = rec.model;
     });
     if (!meta) throw new SessionError(`${path} has no session header; it cannot be resumed.`);
+    if (skipped.length) {
+      // A skipped line may have held one half of a tool call: keep the rest consistent.
+      items = pairedCalls(items);
+      lastUsage = undefined;
+    }
     if (lastUsage && lastUsage.items > items.length) lastUsage = undefined;
-    return new Session(id, path, meta, items, { compactions, lastUsage });
+    const session = new Session(id, path, meta, items, { compactions, lastUsage });
+    if (skipped.length) {
+      session.warnings.push(
+        `${path}: skipped ${skipped.length} damaged line${skipped.length === 1 ? "" : "s"} (${
+          skipped.slice(0, 5).join(", ")
+        }${skipped.length > 5 ? ", …" : ""}); the rest of the conversation continues.`,
+      );
+    }
+    return session;
   }
 
   /** Session ids, most recently changed first. */

@@ -4,7 +4,7 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/prom
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { SessionError, SessionStore } from "./session_store.ts";
+import { SessionStore } from "./session_store.ts";
 import process from "node:process";
 import { userMessage } from "./agent.ts";
 
@@ -40,16 +40,27 @@ test("sessions: a torn last line (crash mid-write) is cut off; earlier rounds su
     assert.equal((await store.open(s.id)).items.length, 2);
   }));
 
-test("sessions: damage in the middle, unknown ids and bad ids are clear errors", () =>
+test("sessions: damaged or foreign lines are skipped with a warning; calls stay paired; bad ids are errors", () =>
   withStore(async (store) => {
     const s = await store.create();
     await s.append([userMessage("a")]);
+    const call = { type: "function_call", call_id: "c1", name: "bash", arguments: "{}" };
+    const out = { type: "function_call_output", call_id: "c1", output: "ok" };
+    const line = (items: unknown[]) => JSON.stringify({ type: "items", at: "x", items });
     const text = await readFile(s.path, "utf8");
-    await writeFile(s.path, text + "garbage\n" + text.split("\n")[1] + "\n");
-    await assert.rejects(
-      store.open(s.id),
-      (e) => e instanceof SessionError && /damaged at line 3/.test(e.message),
+    await writeFile(
+      s.path,
+      text + "garbage\nnull\n" + '{"type":"items","items":[null]}\n' +
+        line([call]) + "\n" + line([out]).slice(0, -3) + "xx}\n" + line([userMessage("b")]) + "\n",
     );
+    const opened = await store.open(s.id);
+    assert.deepEqual(
+      opened.items.map((i) => i.type),
+      ["message", "message"],
+      "the lone call is dropped",
+    );
+    assert.equal(opened.warnings.length, 1);
+    assert.match(opened.warnings[0], /skipped 4 damaged lines \(3, 4, 5, 7\)/);
     await assert.rejects(store.open("nope"), /No session 'nope'/);
     await assert.rejects(store.open("../etc/passwd"), /not a session id/);
     await assert.rejects(store.create({}, s.id), /already exists/);

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { readdir, rename, rm } from "node:fs/promises";
+import { chmod, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type FileLockOptions, withFileLock } from "../fs/file_lock.ts";
 import { OAuthError, type OAuthServer, refreshGrant } from "./oauth.ts";
@@ -70,6 +70,8 @@ export interface TokenStoreOptions {
   fetch?: typeof fetch;
   /** Called when a refresh failed for a passing reason and the current token is still used. */
   onRefreshDeferred?: (error: OAuthError) => void;
+  /** Called with something the person should know (a token file others could read, fixed). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -89,6 +91,7 @@ export class TokenStore {
   readonly format: "codex-provider" | "codex-cli";
   #o: TokenStoreOptions;
   #inflight?: Promise<StoredTokens>;
+  #modeChecked = false;
 
   /** Create a store over a file (nothing is read yet). */
   constructor(options: TokenStoreOptions) {
@@ -101,12 +104,29 @@ export class TokenStore {
     return this.#o.loginCommand ?? DEFAULT_LOGIN_COMMAND;
   }
 
-  /** Read the file as it is now. */
-  read(): Promise<StoredTokens> {
+  /** Read the file as it is now (the first read also makes sure only its owner can). */
+  async read(): Promise<StoredTokens> {
+    if (!this.#modeChecked) {
+      this.#modeChecked = true;
+      await this.#tightenMode();
+    }
     const hint = `Log in: ${this.#loginCommand}`;
     return this.format === "codex-cli"
       ? readCodexAuthFile(this.path, hint)
       : readTokenFile(this.path, hint);
+  }
+
+  /** A token file others may read is made 0600, and the person is told. */
+  async #tightenMode(): Promise<void> {
+    try {
+      const mode = (await stat(this.path)).mode & 0o777;
+      if ((mode & 0o077) === 0) return;
+      await chmod(this.path, 0o600);
+      this.#o.onWarning?.(
+        `${this.path} was readable by others (mode ${mode.toString(8)}); it is now 0600. ` +
+          "If others could log in here, log out and in again to replace the tokens.",
+      );
+    } catch { /* absent, or not ours to change: the read below says what is wrong */ }
   }
 
   /** Replace the file's tokens (atomically, 0600). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
@@ -170,3 +170,22 @@ test("token store: the Codex CLI's auth.json as a shared store keeps its format 
     assert.equal(saved.tokens.account_id, "acct-test");
     assert.ok(!Number.isNaN(Date.parse(saved.last_refresh)));
   }));
+
+test("token store: a token file others can read is made 0600, and the person is told", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "cp-mode-"));
+  const fake = await startFakeBackend();
+  try {
+    const path = join(dir, "tokens.json");
+    await writeTokenFile(path, describeTokens(fake.issueTokens(), { issuer: fake.url }));
+    await chmod(path, 0o644);
+    const warnings: string[] = [];
+    const t = await new TokenStore({ path, onWarning: (m) => warnings.push(m) }).getFresh();
+    assert.ok(t.access_token);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /was readable by others \(mode 644\); it is now 0600/);
+  } finally {
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

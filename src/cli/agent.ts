@@ -293,13 +293,16 @@ export async function main(argv: string[]): Promise<number> {
     ? new JsonRenderer(process.stdout)
     : new TerminalRenderer(process.stdout, process.stderr, color);
   try {
-    const workspace = await Workspace.open(o.cwd);
+    const workspace = await Workspace.open(o.cwd).catch((e) => {
+      throw new UsageError((e as Error).message); // -C naming a folder that is not there
+    });
     const source = await findTokenSource(o.tokenFile, process.env, LOGIN_COMMAND);
     let secrets: string[] = [];
     let plan: string | undefined;
     const tokens = new TokenStore({
       ...source,
       loginCommand: LOGIN_COMMAND,
+      onWarning: (m) => ui.notice(m),
       lock: {
         onWait: (pid, until) =>
           ui.notice(
@@ -340,7 +343,7 @@ export async function main(argv: string[]): Promise<number> {
       serviceTier: o.serviceTier,
       plan,
     });
-    for (const note of choice.notes) ui.notice(note);
+    for (const note of [...resumed?.warnings ?? [], ...choice.notes]) ui.notice(note);
     if (resumed && resumed.meta.model !== choice.model.slug) {
       await resumed.recordModel(choice.model.slug);
     }

@@ -87,12 +87,36 @@ export class TerminalRenderer implements Renderer {
   #s: ReturnType<typeof style>;
   #mode: "none" | "text" | "reasoning" = "none";
   #rate?: RateLimitSnapshot;
+  #color: boolean;
+  #ticker?: ReturnType<typeof setInterval>;
 
   /** Render to `out` (and notices/errors to `err`), coloured when `color`. */
   constructor(out: Sink, err: Sink, color: boolean) {
     this.#out = out;
     this.#err = err;
     this.#s = style(color);
+    this.#color = color;
+  }
+
+  /** A wait of some seconds counts down on a terminal (one line rewritten each second). */
+  #countdown(delayMs: number, reason: string) {
+    const line = (ms: number) =>
+      this.#s.dim(`… retrying in ${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s (${reason})`);
+    if (!this.#color || delayMs < 2000) return this.#err.write(`${line(delayMs)}\n`);
+    const until = Date.now() + delayMs;
+    this.#err.write(line(delayMs));
+    this.#ticker = setInterval(() => {
+      const left = until - Date.now();
+      if (left <= 0) return this.#stopCountdown();
+      this.#err.write(`\r\x1b[K${line(left)}`);
+    }, 1000);
+  }
+
+  #stopCountdown() {
+    if (!this.#ticker) return;
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    this.#err.write("\n");
   }
 
   #switch(mode: "none" | "text" | "reasoning") {
@@ -116,6 +140,7 @@ export class TerminalRenderer implements Renderer {
   }
 
   error(code: string, message: string): void {
+    this.#stopCountdown();
     this.#switch("none");
     if (code === "aborted") return this.#err.write(this.#s.dim("cancelled\n"));
     this.#err.write(`${this.#s.red("error")}${this.#s.dim(` (${code})`)}: ${message}\n`);
@@ -123,6 +148,7 @@ export class TerminalRenderer implements Renderer {
 
   event(ev: AgentEvent): void {
     const s = this.#s;
+    this.#stopCountdown();
     switch (ev.type) {
       case "text_delta":
         this.#switch("text");
@@ -149,12 +175,14 @@ export class TerminalRenderer implements Renderer {
       case "usage":
         this.#rate = ev.rateLimits ?? this.#rate;
         break;
-      case "retry":
+      case "retry": {
+        // Text already shown came from an attempt that failed: say it does not count.
+        const partial = this.#mode !== "none";
         this.#switch("none");
-        this.#err.write(
-          s.dim(`… retrying in ${(ev.delayMs / 1000).toFixed(1)} s (${oneLine(ev.reason, 120)})\n`),
-        );
+        if (partial) this.#err.write(s.dim("[the answer above was cut off; asking again]\n"));
+        this.#countdown(ev.delayMs, oneLine(ev.reason, 120));
         break;
+      }
       case "done":
         this.#switch("none");
         if (ev.stopReason === "round_limit") {

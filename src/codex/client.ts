@@ -48,6 +48,8 @@ export interface ResponsesClientOptions {
   version?: string;
   /** Stream idle limit; default 300 s like the CLI. */
   idleTimeoutMs?: number;
+  /** How long to wait for response headers once connected; default 60 s. */
+  headersTimeoutMs?: number;
   /** Retry policy before the stream starts; default the CLI's. */
   retry?: RetryPolicy;
   /** Injected fetch (tests, proxies). */
@@ -163,10 +165,12 @@ export class ResponsesClient {
   /** Stream one response. Events end with `completed`; failures throw {@link CodexError}. */
   async *stream(
     request: TurnRequest,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; maxRetries?: number } = {},
   ): AsyncGenerator<ResponseEvent, void, undefined> {
     const { signal } = options;
-    const retry = this.#opts.retry ?? DEFAULT_RETRY_POLICY;
+    const policy = this.#opts.retry ?? DEFAULT_RETRY_POLICY;
+    // A caller with its own retries (the agent) passes what is left of one shared budget.
+    const retry = { ...policy, maxRetries: options.maxRetries ?? policy.maxRetries };
     let req = this.#officialInstructions ? await this.#withOfficial(request, signal) : request;
     let forceRefresh = false;
     let triedOfficial = this.#officialInstructions;
@@ -207,12 +211,32 @@ export class ResponsesClient {
 
   async #send(req: TurnRequest, forceRefresh: boolean, signal?: AbortSignal): Promise<Response> {
     const creds = await this.#opts.credentials({ forceRefresh, signal });
-    const res = await this.#fetch(`${this.baseUrl}${RESPONSES_PATH}`, {
-      method: "POST",
-      headers: buildHeaders(creds, { ua: this.#ua, request: req }),
-      body: JSON.stringify(buildBody(req)),
-      signal,
-    });
+    // A server that accepts the connection and never answers must not hang the turn.
+    const headersMs = this.#opts.headersTimeoutMs ?? 60_000;
+    const noHeaders = new AbortController();
+    const timer = setTimeout(() => noHeaders.abort(), headersMs);
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.baseUrl}${RESPONSES_PATH}`, {
+        method: "POST",
+        headers: buildHeaders(creds, { ua: this.#ua, request: req }),
+        body: JSON.stringify(buildBody(req)),
+        signal: signal ? AbortSignal.any([signal, noHeaders.signal]) : noHeaders.signal,
+      });
+    } catch (e) {
+      if (noHeaders.signal.aborted && !signal?.aborted) {
+        throw new CodexError(
+          "network",
+          `The backend sent no answer within ${
+            headersMs >= 1000 ? `${Math.round(headersMs / 1000)} s` : `${headersMs} ms`
+          } of the request.`,
+          { cause: e },
+        );
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
     // The catalog changed (a model retired or added): read it again, as the CLI does.
     if (this.catalog.noteEtag(res.headers.get(MODELS_ETAG_HEADER))) void this.catalog.load();
     if (!res.ok) throw errorFromHttp(res.status, await res.text(), res.headers);

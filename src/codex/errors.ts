@@ -5,6 +5,8 @@
  * @module
  */
 
+import { MAX_RETRY_WAIT_MS } from "./protocol.ts";
+
 /** Stable error codes. */
 export type CodexErrorCode =
   /** 401/403, or credentials that could not be loaded: log in again. */
@@ -179,8 +181,8 @@ export function errorFromHttp(
       parseRetryDelay(detail);
     return new CodexError(
       "rate_limited",
-      `Rate limited by the backend (HTTP 429: ${detail}).`,
-      { ...base, retryAfterMs },
+      `Rate limited by the backend (HTTP 429: ${detail}).${tooLong(retryAfterMs, now)}`,
+      { ...base, retryAfterMs, retryable: waitable(retryAfterMs) },
     );
   }
   if (status >= 500) {
@@ -224,15 +226,30 @@ export function errorFromFailure(
       );
     case "invalid_prompt":
       return new CodexError("invalid_request", `The backend rejected the prompt: ${message}`, opts);
-    case "rate_limit_exceeded":
-      return new CodexError("rate_limited", `Rate limited: ${message}`, {
+    case "rate_limit_exceeded": {
+      const retryAfterMs = parseRetryDelay(message);
+      return new CodexError("rate_limited", `Rate limited: ${message}${tooLong(retryAfterMs)}`, {
         ...opts,
-        retryAfterMs: parseRetryDelay(message),
+        retryAfterMs,
+        retryable: waitable(retryAfterMs),
       });
+    }
     default:
       // server_is_overloaded, slow_down and unknown codes: the CLI retries these.
       return new CodexError("server", `The backend failed the response: ${message}`, opts);
   }
+}
+
+/** Whether a server-asked wait is one we sit through (see {@link MAX_RETRY_WAIT_MS}). */
+function waitable(ms: number | undefined): boolean {
+  return ms === undefined || ms <= MAX_RETRY_WAIT_MS;
+}
+
+/** For a wait too long to sit through: when to try again. */
+function tooLong(ms: number | undefined, now: number = Date.now()): string {
+  if (waitable(ms)) return "";
+  const at = new Date(now + Math.min(ms!, 8.64e15 - now)).toISOString().replace(/\.\d+Z$/, "Z");
+  return ` It asks to wait ${Math.round(ms! / 60_000)} min; try again after ${at}.`;
 }
 
 function numberOr(v: unknown): number | undefined {

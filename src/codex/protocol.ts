@@ -35,6 +35,13 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /** The Codex CLI's retry policy: 4 retries, 200 ms · 2^(n-1), ±10 % jitter. */
 export const RETRY_POLICY = { maxRetries: 4, baseDelayMs: 200, jitter: 0.1 } as const;
 
+/**
+ * The longest server-asked wait we sit through before a retry; a longer `Retry-After` (or
+ * "try again in …") is reported instead, with when to come back. It also keeps the delay
+ * inside what a timer can hold (2^31-1 ms, past which it would fire at once).
+ */
+export const MAX_RETRY_WAIT_MS = 5 * 60_000;
+
 /** Request headers (lower case, as the 0.169 CLI sends them). */
 export const HEADER = {
   accountId: "chatgpt-account-id",

@@ -149,7 +149,7 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
       serviceTier: askedTier,
       plan,
     });
-    for (const note of choice.notes) log(note);
+    for (const note of [...session?.warnings ?? [], ...choice.notes]) log(note);
     if (session && session.meta.model !== choice.model.slug) {
       await session.recordModel(choice.model.slug);
     }

@@ -73,6 +73,7 @@ export function createCodexPlugin(options: CodexPluginOptions = {}): ProviderPlu
     loginCommand: NANOCLAW_LOGIN_COMMAND,
     onRefreshDeferred: (e) =>
       log(`token refresh deferred (${e.code}); the current token is still valid`),
+    onWarning: log,
   });
   return {
     name: "codex",

@@ -389,6 +389,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
       let step: FakeStep = compactionQueue.shift() ?? reply.items([item.compaction()]);
       if (typeof step === "function") step = step(rec);
       if (step.kind === "http") return answerHttp(res, step);
+      if (step.kind === "hang") return await hang(res);
       return await streamResponse(rec, res, step);
     }
     let step: FakeStep | undefined = queue.shift() ?? options.fallback;
@@ -397,7 +398,13 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     }
     if (typeof step === "function") step = step(rec);
     if (step.kind === "http") return answerHttp(res, step);
+    if (step.kind === "hang") return await hang(res);
     return await streamResponse(rec, res, step);
+  }
+
+  /** Say nothing until the client gives up (status 0 in the log: no answer). */
+  function hang(res: ServerResponse): Promise<number> {
+    return new Promise((resolve) => res.once("close", () => resolve(0)));
   }
 
   function answerHttp(res: ServerResponse, step: HttpStep): number {

@@ -69,11 +69,18 @@ export interface HttpStep {
   headers?: Record<string, string>;
 }
 
+/** Accept the request and never answer, not even headers (until the client gives up). */
+export interface HangStep {
+  /** Step kind. */
+  kind: "hang";
+}
+
 /** One scripted answer, or a function that makes one from the request. */
 export type FakeStep =
   | ResponseStep
   | HttpStep
-  | ((req: RecordedRequest) => ResponseStep | HttpStep);
+  | HangStep
+  | ((req: RecordedRequest) => ResponseStep | HttpStep | HangStep);
 
 /** Output items. */
 export const item = {
@@ -176,6 +183,8 @@ export const fault = {
     output,
     end: { kind: "reset" },
   }),
+  /** No answer at all: the connection is accepted, no headers ever come. */
+  hang: (): HangStep => ({ kind: "hang" }),
   /** The stream goes silent after these items. */
   stall: (output: FakeOutput[] = [], ms?: number): ResponseStep => ({
     kind: "response",
