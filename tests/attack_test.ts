@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import type { InputItem } from "../src/codex/types.ts";
@@ -235,4 +236,28 @@ test("attack: a FIFO or a device is refused by read_file at once", () =>
       assert.match(outs.get(id)!, /outside the workspace/);
       assert.doesNotMatch(outs.get(id)!, /--allow-read|NotCapable|Requires read access/);
     }
+  }));
+
+test("attack: killing the agent (its terminal closed) takes every process bash started with it", () =>
+  withCli(async ({ fake, run }) => {
+    fake.enqueue(reply.items([item.call("bash", { command: "setsid sleep 33.31 & sleep 60" })]));
+    let launcher = 0;
+    const started = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (alive("33.31")) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 50);
+    });
+    const done = run(["--json", "daemon"], { onSpawn: (pid) => (launcher = pid) });
+    await started;
+    // The launcher and the sandboxed agent it started: what a closed terminal takes down.
+    const children = (await readFile(`/proc/${launcher}/task/${launcher}/children`, "utf8"))
+      .trim().split(/\s+/).map(Number);
+    for (const pid of [...children, launcher]) process.kill(pid, "SIGKILL");
+    await done;
+    const until = Date.now() + 3000;
+    while (alive("33.31") && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive("33.31"), false, "the setsid daemon died with the agent");
   }));

@@ -19,6 +19,7 @@ import { CodexError } from "../codex/errors.ts";
 import { isEffort, selectModel } from "../codex/models.ts";
 import { readClaims } from "../auth/jwt.ts";
 import { modelsCacheFile } from "../paths.ts";
+import { Sandbox } from "../tools/sandbox.ts";
 import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
 import { Workspace } from "../tools/workspace.ts";
 import { pathExists } from "../fs/path_exists.ts";
@@ -156,8 +157,17 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
     session ??= await store.create({ model: choice.model.slug, cwd: workspace.root });
     newSessionId = session.id;
 
+    // bash in the group's folder: the sessions out of sight, and (with bwrap) no view of this
+    // process, which holds the token. NanoClaw's containers reach the web; off on request.
+    const sandbox = await Sandbox.create({
+      hide: [sessionDir],
+      network: env.CODEX_BASH_NETWORK !== "off",
+      mode: env.CODEX_BASH_SANDBOX === "none" ? "none" : "auto",
+    });
+    if (sandbox.warning) log(sandbox.warning);
     const agent = new Agent({
       client,
+      sandbox,
       model: choice.model.slug,
       effort: askedEffort,
       serviceTier: askedTier,

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { InputItem } from "../codex/types.ts";
-import { FAKE_MODELS, reply, withContextWindow } from "../testing/mod.ts";
+import { FAKE_MODELS, item, reply, withContextWindow } from "../testing/mod.ts";
 import { withContainer } from "./_test_rig.ts";
 
 const message = (text: string) => `<messages><message sender="Ann">${text}</message></messages>`;
@@ -81,3 +81,27 @@ test("container: a busy group's conversation compacts; the next container contin
     },
     { models: withContextWindow(FAKE_MODELS, 6_000) },
   ));
+
+test("container: bash sees neither this process (which holds the token) nor the sessions", () =>
+  withContainer(async ({ fake, start, input, sessions, tokens }) => {
+    fake.enqueue(
+      reply.items([
+        item.call("bash", {
+          command:
+            `for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done; ls -a ${sessions}; grep -rl ${
+              tokens.access_token.slice(0, 40)
+            } /proc/*/environ 2>/dev/null; echo end`,
+        }, "probe"),
+      ]),
+      reply.text("done"),
+    );
+    const run = start(input());
+    assert.equal(await run.done, 0, run.log());
+    const out = (fake.responsesRequests()[1].body!.input as InputItem[])
+      .find((i) => i.type === "function_call_output");
+    assert.ok(out?.type === "function_call_output");
+    const body = out.output.slice(out.output.indexOf("Output:\n") + 8);
+    assert.doesNotMatch(body, /deno|node|container/, "only the command's own processes");
+    assert.doesNotMatch(body, /\.jsonl/, "the sessions folder is empty to bash");
+    assert.match(body, /end\n$/);
+  }));
