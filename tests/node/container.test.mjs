@@ -158,3 +158,57 @@ test("container: bad input is an error marker and a non-zero exit", async () => 
     await folders.remove();
   }
 });
+
+test("container attack: bash under Node cannot read the provider's environ or memory, nor touch the sessions", () =>
+  rig(async ({ fake, folders, env, input, token }) => {
+    const memory = `python3 - <<'EOF'
+import os, re
+hits = set()
+for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
+    try:
+        maps = open(f'/proc/{pid}/maps').read().splitlines(); mem = open(f'/proc/{pid}/mem', 'rb', 0)
+    except Exception:
+        continue
+    for line in maps:
+        a, b = [int(x, 16) for x in line.split()[0].split('-')]
+        if 'r' not in line.split()[1] or b - a > 1 << 28: continue
+        try:
+            mem.seek(a); chunk = mem.read(b - a)
+        except Exception:
+            continue
+        for m in re.finditer(rb'eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}', chunk):
+            hits.add(m.group(0).decode())
+print('\\n'.join(sorted(hits)) or 'no tokens found')
+EOF`;
+    fake.enqueue(
+      reply.items([
+        item.call("bash", { command: "tr '\\0' '\\n' < /proc/$PPID/environ 2>&1; echo" }, "env"),
+        item.call("bash", { command: memory }, "mem"),
+        item.call("bash", {
+          command:
+            `echo '{"type":"items"}' >> ${folders.sessions}/x.jsonl 2>&1; ls ${folders.sessions}`,
+        }, "tamper"),
+      ]),
+      reply.text("done"),
+    );
+    const run = runContainer(input(), env);
+    await run.waitFor(2);
+    await folders.close();
+    assert.equal(await run.done, 0, run.stderr);
+    const outs = Object.fromEntries(
+      fake.responsesRequests()[1].body.input.filter((i) => i.type === "function_call_output")
+        .map((i) => [i.call_id, i.output]),
+    );
+    assert.doesNotMatch(
+      outs.env,
+      /CODEX_BASE_URL|NANOCLAW_WORKSPACE/,
+      "not the provider's environ",
+    );
+    assert.ok(!outs.mem.includes(token) && !outs.env.includes(token));
+    const files = await readdir(folders.sessions);
+    assert.deepEqual(
+      files.filter((f) => f === "x.jsonl"),
+      [],
+      "the sessions folder is out of bash's reach",
+    );
+  }));
