@@ -161,25 +161,7 @@ test("container: bad input is an error marker and a non-zero exit", async () => 
 
 test("container attack: bash under Node cannot read the provider's environ or memory, nor touch the sessions", () =>
   rig(async ({ fake, folders, env, input, token }) => {
-    const memory = `python3 - <<'EOF'
-import os, re
-hits = set()
-for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
-    try:
-        maps = open(f'/proc/{pid}/maps').read().splitlines(); mem = open(f'/proc/{pid}/mem', 'rb', 0)
-    except Exception:
-        continue
-    for line in maps:
-        a, b = [int(x, 16) for x in line.split()[0].split('-')]
-        if 'r' not in line.split()[1] or b - a > 1 << 28: continue
-        try:
-            mem.seek(a); chunk = mem.read(b - a)
-        except Exception:
-            continue
-        for m in re.finditer(rb'eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}', chunk):
-            hits.add(m.group(0).decode())
-print('\\n'.join(sorted(hits)) or 'no tokens found')
-EOF`;
+    const memory = `python3 ${new URL("./_memscan.py", import.meta.url).pathname}`;
     fake.enqueue(
       reply.items([
         item.call("bash", { command: "tr '\\0' '\\n' < /proc/$PPID/environ 2>&1; echo" }, "env"),
