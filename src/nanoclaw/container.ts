@@ -208,7 +208,8 @@ export async function runProvider(input: unknown, options: ProviderOptions = {})
         else if (ev.type === "compacted") log(compactionLine(ev));
       }
       emit({ status: "success", result: null });
-      prompt = watcher && !watcher.closeRequested ? await watcher.next() : undefined;
+      // Follow-ups already queued are answered before a `_close` is honoured.
+      prompt = watcher ? await watcher.next() : undefined;
     }
     return 0;
   } catch (e) {

@@ -84,6 +84,23 @@ test("container: follow-ups from the IPC folder continue the conversation; _clos
     ]);
   }));
 
+test("container: a follow-up sent together with _close during the last request is answered first", () =>
+  withContainer(async ({ fake, start, input, followUp, close }) => {
+    // A slow answer (streamed a few bytes at a time) keeps the turn's last request in flight.
+    fake.enqueue(
+      reply.text(`first answer ${"slowly ".repeat(60)}`, { chunkBytes: 8 }),
+      reply.text("answer to the follow-up"),
+    );
+    const run = start(input(), { ipc: true });
+    await new Promise((r) => setTimeout(r, 150));
+    await followUp("one more thing");
+    await close();
+    assert.equal(await run.done, 0, run.log());
+    const results = run.outputs().map((o) => o.result);
+    assert.equal(results.length, 4, JSON.stringify(results));
+    assert.equal(results[2], "answer to the follow-up");
+  }));
+
 test("container: a stale _close from an earlier run is removed at start", () =>
   withContainer(async ({ fake, start, input, followUp, close, root }) => {
     const { mkdir } = await import("node:fs/promises");
@@ -155,6 +172,8 @@ test("container: NanoClaw's tools write the host's IPC files", () =>
         item.call("list_tasks", {}),
         item.call("pause_task", { task_id: "task-1" }),
         item.call("register_group", { jid: "x", name: "n", folder: "whatsapp_x", trigger: "@A" }),
+        item.call("cancel_task", { task_id: "task-2" }),
+        item.call("cancel_task", { task_id: "task-999" }),
       ]),
       reply.text("done"),
     );
@@ -181,7 +200,7 @@ test("container: NanoClaw's tools write the host's IPC files", () =>
     assert.equal(sched.context_mode, "group");
     assert.equal(sched.targetJid, "123@g.us");
     assert.equal(sched.createdBy, "whatsapp_family");
-    assert.match(sched.taskId, /^task-\d+-\w+$/);
+    assert.equal(sched.taskId, undefined, "NanoClaw gives the id; none is invented");
     const pause = tasks.find((t) => t.type === "pause_task");
     assert.deepEqual({ ...pause, timestamp: "t" }, {
       type: "pause_task",
@@ -197,6 +216,15 @@ test("container: NanoClaw's tools write the host's IPC files", () =>
     assert.match(outs[3], /task-1/);
     assert.doesNotMatch(outs[3], /task-2/, "a group sees only its own tasks");
     assert.match(outs[5], /Unknown tool 'register_group'/);
+    assert.doesNotMatch(outs[1], /task-\d/, "schedule_task claims no id");
+    assert.match(outs[4], /Asked NanoClaw to pause task task-1/);
+    // Another group's task, and an unknown one: refused here, not claimed and silently dropped.
+    assert.match(
+      outs[6],
+      /^Error: There is no task task-2 among this group's tasks; nothing was asked/,
+    );
+    assert.match(outs[7], /^Error: There is no task task-999/);
+    assert.equal(tasks.filter((t) => t.type === "cancel_task").length, 0);
   }));
 
 test("container: the main group can register groups and sees every task", () =>

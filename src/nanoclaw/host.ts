@@ -12,8 +12,8 @@ import process from "node:process";
 import { parseEnv } from "node:util";
 import { noBrowserReason } from "../auth/browser.ts";
 import { DEFAULT_ISSUER } from "../auth/protocol.ts";
-import { describeTokens } from "../auth/token_file.ts";
-import { TokenStore } from "../auth/token_store.ts";
+import { describeTokens, TokenFileError } from "../auth/token_file.ts";
+import { LoginRequiredError, TokenStore } from "../auth/token_store.ts";
 import { interactiveLogin } from "../cli/login_ui.ts";
 import {
   NANOCLAW_LOGIN_COMMAND,
@@ -97,10 +97,11 @@ export function createCodexPlugin(options: CodexPluginOptions = {}): ProviderPlu
           ...settings(root, env),
         };
       } catch (e) {
-        // Not an empty map: the container turns this into a clear message in the chat.
+        // Not an empty map: the container turns this into a clear message in the chat. The
+        // chat may be shared: it gets the command to run, never a host path; the log has all.
         const message = (e as Error)?.message ?? String(e);
         log(`could not get a ChatGPT token: ${message}`);
-        return { [SECRET.authError]: message };
+        return { [SECRET.authError]: chatAuthMessage(e) };
       }
     },
 
@@ -120,6 +121,16 @@ export function createCodexPlugin(options: CodexPluginOptions = {}): ProviderPlu
       );
     },
   };
+}
+
+/** What the chat is told when the host has no usable login: what happened and what to run. */
+export function chatAuthMessage(e: unknown): string {
+  const what = e instanceof LoginRequiredError
+    ? `The ChatGPT login is no longer valid (${e.code}).`
+    : e instanceof TokenFileError && e.code === "missing"
+    ? "NanoClaw is not logged in to ChatGPT."
+    : "NanoClaw could not use its ChatGPT login (see the host's log).";
+  return `${what} On the NanoClaw host, log in again: ${NANOCLAW_LOGIN_COMMAND}`;
 }
 
 /** The plugin for a NanoClaw checkout in the working directory. */

@@ -81,10 +81,21 @@ test("host: a dead login is a clear error for the chat, logged without the token
     assert.deepEqual(Object.keys(secrets), ["CODEX_AUTH_ERROR"]);
     assert.match(
       secrets.CODEX_AUTH_ERROR,
-      /no longer valid \(refresh_token_reused\)\. Log in again: npx tsx setup\/index\.ts --step codex-auth/,
+      /no longer valid \(refresh_token_reused\)\. On the NanoClaw host, log in again: npx tsx setup\/index\.ts --step codex-auth/,
     );
     assert.equal(logs.length, 1);
+    assert.ok(!secrets.CODEX_AUTH_ERROR.includes(root), "the chat never sees a host path");
     for (const l of logs) assert.ok(!l.includes(t.refresh_token) && !l.includes(t.access_token));
+  }));
+
+test("host: never logged in: the chat is told to log in, without the host's token path", () =>
+  withNanoClaw(async ({ root, env, logs }) => {
+    const secrets = await createCodexPlugin({ root, env, log: (l) => logs.push(l) }).getSecrets();
+    assert.equal(
+      secrets.CODEX_AUTH_ERROR,
+      "NanoClaw is not logged in to ChatGPT. On the NanoClaw host, log in again: npx tsx setup/index.ts --step codex-auth",
+    );
+    assert.match(logs[0], /codex-tokens\.json/, "the host's log names the file");
   }));
 
 test("host: setup() signs in with a device code where there is no display, into data/codex-tokens.json", () =>

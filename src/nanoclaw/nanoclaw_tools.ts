@@ -56,12 +56,29 @@ export function scheduleProblem(type: string, value: string): string | undefined
 export function nanoclawTools(ctx: NanoClawContext): Tool[] {
   const messages = join(ctx.workspace, IPC_MESSAGES);
   const tasks = join(ctx.workspace, IPC_TASKS);
+  /** The tasks this group may act on, from the host's snapshot (undefined: none written yet). */
+  const visibleTasks = async (): Promise<Record<string, unknown>[] | undefined> => {
+    try {
+      const all = JSON.parse(await readFile(join(ctx.workspace, IPC_CURRENT_TASKS), "utf8"));
+      if (!Array.isArray(all)) return undefined;
+      return ctx.isMain ? all : all.filter((t) => t.groupFolder === ctx.groupFolder);
+    } catch {
+      return undefined;
+    }
+  };
   const taskControl = (type: string, verb: string): Tool => ({
     definition: defineTool(type, `${verb[0].toUpperCase()}${verb.slice(1)} a scheduled task.`, {
-      task_id: { type: "string", description: "The task's id (see list_tasks)." },
+      task_id: { type: "string", description: "The task's id, as list_tasks shows it." },
     }, ["task_id"]),
     async run(args) {
       const taskId = stringArg(args, "task_id");
+      // The host refuses ids it does not know for this group, silently: refuse them here.
+      const known = await visibleTasks();
+      if (!known?.some((t) => t.id === taskId)) {
+        throw new ToolError(
+          `There is no task ${taskId} among this group's tasks; nothing was asked. Use list_tasks for the ids.`,
+        );
+      }
       await writeIpcFile(tasks, {
         type,
         taskId,
@@ -69,7 +86,9 @@ export function nanoclawTools(ctx: NanoClawContext): Tool[] {
         isMain: ctx.isMain,
         timestamp: now(),
       });
-      return ok(`Task ${taskId}: ${verb} requested.`);
+      return ok(
+        `Asked NanoClaw to ${verb} task ${taskId}; it applies it within seconds (list_tasks shows the result on the next message).`,
+      );
     },
   });
 
@@ -131,10 +150,9 @@ export function nanoclawTools(ctx: NanoClawContext): Tool[] {
           ctx.isMain && typeof args.target_group_jid === "string" && args.target_group_jid
             ? args.target_group_jid
             : ctx.chatJid;
-        const taskId = `task-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+        // NanoClaw gives the task its own id: none is invented here (the Claude runner's way).
         await writeIpcFile(tasks, {
           type: "schedule_task",
-          taskId,
           prompt,
           schedule_type: type,
           schedule_value: value,
@@ -143,7 +161,9 @@ export function nanoclawTools(ctx: NanoClawContext): Tool[] {
           createdBy: ctx.groupFolder,
           timestamp: now(),
         });
-        return ok(`Task ${taskId} scheduled: ${type} ${value}.`);
+        return ok(
+          `Asked NanoClaw to schedule the task (${type} ${value}); it gets its id there, and list_tasks shows it from the next message on.`,
+        );
       },
     },
     {
@@ -154,13 +174,7 @@ export function nanoclawTools(ctx: NanoClawContext): Tool[] {
         [],
       ),
       async run() {
-        let all: Record<string, unknown>[];
-        try {
-          all = JSON.parse(await readFile(join(ctx.workspace, IPC_CURRENT_TASKS), "utf8"));
-        } catch {
-          return ok("No scheduled tasks.");
-        }
-        const mine = ctx.isMain ? all : all.filter((t) => t.groupFolder === ctx.groupFolder);
+        const mine = await visibleTasks() ?? [];
         if (!mine.length) return ok("No scheduled tasks.");
         const lines = mine.map((t) =>
           `- [${t.id}] ${
@@ -206,7 +220,7 @@ export function nanoclawTools(ctx: NanoClawContext): Tool[] {
           );
         }
         await writeIpcFile(tasks, data);
-        return ok(`Group "${data.name}" registered.`);
+        return ok(`Asked NanoClaw to register the group "${data.name}".`);
       },
     });
   }
