@@ -6,7 +6,18 @@
 //   ONE file importing only node: built-ins, in two forms: provider-codex.js, and
 //   provider-codex.ts for NanoClaw's container tsc (strict, NodeNext) to compile;
 // - test/: the package's own tests, run with `node --test npm/test/`.
-import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 
@@ -17,10 +28,12 @@ const NAME = "nanoclaw-codex-provider";
 async function bundle(
   entry: string,
   outfile: string,
-  opts: { minify?: boolean; types?: boolean } = {},
+  opts: { minify?: boolean; types?: boolean; external?: string[] } = {},
 ) {
   const args = ["bundle", "--quiet", "--platform", "deno", "--format", "esm", "-o", outfile];
   if (opts.minify) args.push("--minify");
+  // `--external` takes several values: the `=` form keeps the entry from being one of them.
+  for (const e of opts.external ?? []) args.push(`--external=${e}`);
   if (opts.types) args.push("--declaration");
   const r = await new Deno.Command(Deno.execPath(), { args: [...args, entry], cwd: ROOT }).output();
   if (!r.success) {
@@ -80,6 +93,7 @@ async function build() {
     }
   }
   await writeFile(join(plugin, "provider-codex.ts"), TS_HEADER + provider);
+  await buildNanoClaw2(join(OUT, "nanoclaw2"));
 
   const exp = (name: string) => ({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
   const pkg = {
@@ -101,7 +115,7 @@ async function build() {
       "./package.json": "./package.json",
     },
     bin: { [NAME]: "dist/cli.js" },
-    files: ["dist", "plugins", "README.md", "LICENSE"],
+    files: ["dist", "plugins", "nanoclaw2", "README.md", "LICENSE"],
     scripts: { test: "node --test test/" },
   };
   await writeFile(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
@@ -122,6 +136,61 @@ async function build() {
     `  plugins/codex/provider-codex.js  ${await size(join(plugin, "provider-codex.js"))} KiB`,
   );
   console.log(`  plugins/codex/host.js            ${await size(join(plugin, "host.js"))} KiB`);
+}
+
+/**
+ * The two files NanoClaw 2 gets: the container provider (run by the agent-runner under Bun;
+ * it uses the runner's own MCP SDK and provider registry) and the host config (bundled with
+ * the token store). Each registers itself with the registry beside it.
+ */
+async function buildNanoClaw2(out: string) {
+  // Entries outside the project: npm/ is excluded from Deno's view of it.
+  const work = await mkdtemp(join(tmpdir(), "cp-nc2-build-"));
+  const entries = {
+    container: `import { registerProvider } from "nanoclaw-runner-registry";
+import { CodexProvider } from "${ROOT}src/nanoclaw2/provider.ts";
+registerProvider("codex", (options) => new CodexProvider(options));
+`,
+    host: `import { registerProviderContainerConfig } from "nanoclaw-host-registry";
+import { codexContainerConfig } from "${ROOT}src/nanoclaw2/host.ts";
+registerProviderContainerConfig("codex", codexContainerConfig());
+`,
+  };
+  const registry = {
+    container: "./provider-registry.js",
+    host: "./provider-container-registry.js",
+  };
+  for (const [side, source] of Object.entries(entries) as [keyof typeof entries, string][]) {
+    const entry = join(work, `${side}.ts`);
+    await writeFile(entry, source);
+    await mkdir(join(out, side), { recursive: true });
+    const file = join(out, side, "codex.ts");
+    await bundle(entry, file, {
+      minify: true,
+      external: [
+        "nanoclaw-runner-registry",
+        "nanoclaw-host-registry",
+        "@modelcontextprotocol/sdk/*",
+      ],
+    });
+    let js = await readFile(file, "utf8");
+    js = js.replace(/from\s*["']nanoclaw-(?:runner|host)-registry["']/, `from "${registry[side]}"`)
+      .replace(
+        /["']npm:@modelcontextprotocol\/sdk@[^/"']*\/([^"']+)["']/g,
+        '"@modelcontextprotocol/sdk/$1"',
+      );
+    const foreign = foreignImports(js).filter((s) =>
+      s !== registry[side] && !s.startsWith("@modelcontextprotocol/sdk/")
+    );
+    if (foreign.length) throw new Error(`nanoclaw2/${side}/codex.ts imports ${foreign.join(", ")}`);
+    await writeFile(
+      file,
+      `// @ts-nocheck -- generated: the codex-provider ${side} side for NanoClaw 2, one file.
+// Source and docs: the nanoclaw-codex-provider npm package (src/nanoclaw2/ in its repository).
+${js}`,
+    );
+  }
+  await rm(work, { recursive: true, force: true });
 }
 
 /** The package's README: the repository README's NanoClaw section, under a short intro. */

@@ -11,12 +11,15 @@ import { main as login } from "../cli/login_command.ts";
 import { isMainModule } from "../cli/main_module.ts";
 import { exitOnUncaught } from "../cli/uncaught.ts";
 import { installPlugin } from "./install.ts";
+import { installV2, isNanoClaw2, uninstallV2 } from "../nanoclaw2/install.ts";
 import { NANOCLAW_TOKEN_FILE } from "./protocol.ts";
 
 const HELP = `nanoclaw-codex-provider: NanoClaw on your ChatGPT subscription (the Codex backend)
 
 Usage (in your NanoClaw folder):
-  npx nanoclaw-codex-provider install [NANOCLAW_DIR]   put the plugin in plugins/codex/
+  npx nanoclaw-codex-provider install [NANOCLAW_DIR]   add the provider (NanoClaw 2: the codex
+                                                       provider; 1.x: plugins/codex/)
+  npx nanoclaw-codex-provider uninstall [NANOCLAW_DIR] take the NanoClaw 2 provider out again
   npx nanoclaw-codex-provider login [options]          sign in (browser, paste mode, --device)
   npx nanoclaw-codex-provider status [--json]          who is signed in
   npx nanoclaw-codex-provider logout                   revoke and delete the tokens
@@ -32,9 +35,29 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (command === "install") {
+  if (command === "install" || command === "uninstall") {
     const dir = rest[0] ?? process.cwd();
     try {
+      if (await isNanoClaw2(dir)) {
+        if (command === "uninstall") {
+          await uninstallV2(dir);
+          process.stdout.write(`Removed the codex provider from ${dir}.\n`);
+          return 0;
+        }
+        const files = await installV2(dir, new URL("../nanoclaw2/", import.meta.url));
+        process.stdout.write(
+          `Added the codex provider to NanoClaw 2 in ${dir}:\n${
+            files.map((f) => `  ${f}`).join("\n")
+          }\n(and one import line in each providers/index.ts)\nNext, in ${dir}:\n` +
+            "  1. npx nanoclaw-codex-provider login    (tokens in data/codex-tokens.json)\n" +
+            "  2. ncl groups config update --id <group-id> --provider codex   (then: ncl groups restart)\n" +
+            "  3. restart NanoClaw (the host side starts with it)\n",
+        );
+        return 0;
+      }
+      if (command === "uninstall") {
+        throw new Error(`${dir} is not a NanoClaw 2 checkout; for 1.x delete plugins/codex/.`);
+      }
       const target = await installPlugin(dir, new URL("../plugins/codex/", import.meta.url));
       process.stdout.write(
         `Installed the Codex provider in ${target}.\nNext, in ${dir}:\n` +

@@ -1,0 +1,64 @@
+/**
+ * Adding the `codex` provider to a NanoClaw 2 checkout, and taking it out again: two files
+ * (the container provider beside the runner's providers, the host config beside the host's)
+ * and one import line in each barrel. Running it twice changes nothing.
+ *
+ * @module
+ */
+
+import { copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Where the two files go, relative to the checkout, and the barrel that imports each. */
+export const V2_TARGETS = [
+  { file: "container/codex.ts", dir: "container/agent-runner/src/providers" },
+  { file: "host/codex.ts", dir: "src/providers" },
+] as const;
+
+const IMPORT_LINE = "import './codex.js';";
+
+/** Whether `dir` is a NanoClaw 2 checkout (its runner has the provider registry). */
+export async function isNanoClaw2(dir: string): Promise<boolean> {
+  return !!(await stat(join(dir, "container/agent-runner/src/providers/provider-registry.ts"))
+    .catch(() => undefined));
+}
+
+/** Install from the built files in `from` (the package's `nanoclaw2/` folder). */
+export async function installV2(nanoclaw: string, from: URL): Promise<string[]> {
+  const source = fileURLToPath(from);
+  const done: string[] = [];
+  for (const t of V2_TARGETS) {
+    const src = join(source, t.file);
+    if (!(await stat(src).catch(() => undefined))) {
+      throw new Error(
+        `${src} is missing: install from the npm package, or run deno task build:npm.`,
+      );
+    }
+    const barrel = join(nanoclaw, t.dir, "index.ts");
+    let text: string;
+    try {
+      text = await readFile(barrel, "utf8");
+    } catch {
+      throw new Error(`${barrel} is missing: is ${nanoclaw} a NanoClaw 2 checkout?`);
+    }
+    await copyFile(src, join(nanoclaw, t.dir, "codex.ts"));
+    if (!text.split("\n").some((l) => l.trim() === IMPORT_LINE)) {
+      await writeFile(barrel, `${text.replace(/\n*$/, "\n")}${IMPORT_LINE}\n`);
+    }
+    done.push(join(t.dir, "codex.ts"));
+  }
+  return done;
+}
+
+/** Take the provider out again: the files and the import lines. */
+export async function uninstallV2(nanoclaw: string): Promise<void> {
+  for (const t of V2_TARGETS) {
+    await rm(join(nanoclaw, t.dir, "codex.ts"), { force: true });
+    const barrel = join(nanoclaw, t.dir, "index.ts");
+    const text = await readFile(barrel, "utf8").catch(() => undefined);
+    if (text !== undefined) {
+      await writeFile(barrel, text.split("\n").filter((l) => l.trim() !== IMPORT_LINE).join("\n"));
+    }
+  }
+}
