@@ -116,98 +116,117 @@ export class CodexProvider implements AgentProvider {
 
   /** One conversation: the prompt, then what is pushed, until `end()` or `abort()`. */
   query(input: QueryInput): AgentQuery {
-    const pending: string[] = [];
-    let wake: (() => void) | undefined;
-    let ended = false;
-    const ctl = new AbortController();
-    const next = async (): Promise<string | undefined> => {
-      while (!pending.length && !ended && !ctl.signal.aborted) {
-        await new Promise<void>((r) => (wake = r));
-      }
-      if (ctl.signal.aborted || !pending.length) return undefined;
-      return pending.splice(0).join("\n\n");
-    };
-    const self = this;
-    const events = async function* (): AsyncGenerator<ProviderEvent> {
-      yield { type: "activity" };
-      const engine = await self.#start(input.cwd);
-      const session = input.continuation ? await engine.store.open(input.continuation) : undefined;
-      const o = self.#o;
-      const models = await engine.client.catalog.load();
-      const slug = o.env?.CODEX_MODEL || o.model || session?.meta.model;
-      const choice = selectModel(models, {
-        slug,
-        known: slug ? engine.client.catalog.lastKnown(slug) : undefined,
-        effort: o.effort && isEffort(o.effort) ? o.effort : undefined,
-        serviceTier: o.env?.CODEX_SERVICE_TIER || undefined,
-        plan: engine.plan,
-      });
-      for (const note of [...session?.warnings ?? [], ...choice.notes]) self.#log(note);
-      const s = session ??
-        await engine.store.create({ model: choice.model.slug, cwd: input.cwd });
-      yield { type: "init", continuation: s.id };
-      const agent = new Agent({
-        client: engine.client,
-        catalog: engine.client.catalog,
-        plan: engine.plan,
-        model: choice.model.slug,
-        effort: o.effort && isEffort(o.effort) ? o.effort : undefined,
-        serviceTier: o.env?.CODEX_SERVICE_TIER || undefined,
-        instructions: await nanoclaw2Instructions({
-          cwd: input.cwd,
-          addendum: input.systemContext?.instructions,
-          assistantName: o.assistantName,
-        }),
-        tools: engine.tools,
-        workspace: await Workspace.open(input.cwd),
-        session: s,
-        sandbox: engine.sandbox,
-      });
-      for (let prompt: string | undefined = input.prompt; prompt !== undefined;) {
-        let text: string | null = null;
-        try {
-          for await (
-            const ev of agent.run(prompt, {
-              signal: ctl.signal,
-              followUps: () => pending.splice(0),
-            })
-          ) {
-            yield { type: "activity" };
-            const progress = progressOf(ev);
-            if (progress) yield { type: "progress", message: progress };
-            if (ev.type === "done") text = ev.text || null;
-          }
-        } catch (e) {
-          if (ctl.signal.aborted) return;
-          const err = e instanceof CodexError ? e : undefined;
-          const message = (e as Error)?.message ?? String(e);
-          yield {
-            type: "error",
-            message,
-            retryable: !!err && RETRYABLE.has(err.code),
-            classification: err?.code,
-          };
-          throw e; // the poll loop tells the chat
-        }
-        yield { type: "result", text };
-        prompt = await next();
-      }
-    };
+    const inbox = new Inbox();
     return {
-      push(message: string) {
-        pending.push(message);
-        wake?.();
-      },
-      end() {
-        ended = true;
-        wake?.();
-      },
-      abort() {
-        ctl.abort();
-        wake?.();
-      },
-      events: events(),
+      push: (message: string) => inbox.push(message),
+      end: () => inbox.end(),
+      abort: () => inbox.abort(),
+      events: this.#events(input, inbox),
     };
+  }
+
+  async *#events(input: QueryInput, inbox: Inbox): AsyncGenerator<ProviderEvent> {
+    yield { type: "activity" };
+    const engine = await this.#start(input.cwd);
+    const session = input.continuation ? await engine.store.open(input.continuation) : undefined;
+    const o = this.#o;
+    const models = await engine.client.catalog.load();
+    const slug = o.env?.CODEX_MODEL || o.model || session?.meta.model;
+    const effort = o.effort && isEffort(o.effort) ? o.effort : undefined;
+    const serviceTier = o.env?.CODEX_SERVICE_TIER || undefined;
+    const choice = selectModel(models, {
+      slug,
+      known: slug ? engine.client.catalog.lastKnown(slug) : undefined,
+      effort,
+      serviceTier,
+      plan: engine.plan,
+    });
+    for (const note of [...session?.warnings ?? [], ...choice.notes]) this.#log(note);
+    const s = session ?? await engine.store.create({ model: choice.model.slug, cwd: input.cwd });
+    yield { type: "init", continuation: s.id };
+    const agent = new Agent({
+      client: engine.client,
+      catalog: engine.client.catalog,
+      plan: engine.plan,
+      model: choice.model.slug,
+      effort,
+      serviceTier,
+      instructions: await nanoclaw2Instructions({
+        cwd: input.cwd,
+        addendum: input.systemContext?.instructions,
+        assistantName: o.assistantName,
+      }),
+      tools: engine.tools,
+      workspace: await Workspace.open(input.cwd),
+      session: s,
+      sandbox: engine.sandbox,
+    });
+    for (let prompt: string | undefined = input.prompt; prompt !== undefined;) {
+      let text: string | null = null;
+      try {
+        const run = agent.run(prompt, { signal: inbox.signal, followUps: () => inbox.take() });
+        for await (const ev of run) {
+          yield { type: "activity" };
+          const progress = progressOf(ev);
+          if (progress) yield { type: "progress", message: progress };
+          if (ev.type === "done") text = ev.text || null;
+        }
+      } catch (e) {
+        if (inbox.signal.aborted) return;
+        const err = e instanceof CodexError ? e : undefined;
+        yield {
+          type: "error",
+          message: (e as Error)?.message ?? String(e),
+          retryable: !!err && RETRYABLE.has(err.code),
+          classification: err?.code,
+        };
+        throw e; // the poll loop tells the chat
+      }
+      yield { type: "result", text };
+      prompt = await inbox.next();
+    }
+  }
+}
+
+/** Messages pushed into a query, and its end or abort. */
+class Inbox {
+  #pending: string[] = [];
+  #wake?: () => void;
+  #ended = false;
+  #ctl = new AbortController();
+
+  /** Fires on abort. */
+  get signal(): AbortSignal {
+    return this.#ctl.signal;
+  }
+
+  push(message: string): void {
+    this.#pending.push(message);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  abort(): void {
+    this.#ctl.abort();
+    this.#wake?.();
+  }
+
+  /** What arrived so far (taken). */
+  take(): string[] {
+    return this.#pending.splice(0);
+  }
+
+  /** The next turn's prompt: what was pushed, once something is; undefined at the end. */
+  async next(): Promise<string | undefined> {
+    while (!this.#pending.length && !this.#ended && !this.signal.aborted) {
+      await new Promise<void>((r) => (this.#wake = r));
+    }
+    if (this.signal.aborted || !this.#pending.length) return undefined;
+    return this.take().join("\n\n");
   }
 }
 
