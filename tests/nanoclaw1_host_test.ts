@@ -61,9 +61,11 @@ test("nanoclaw1 host: a file lands in the group folder, recall, a follow-up, a s
       reply.text("Checked, and noted the date."),
     );
     await host.say("Please check the fridge.");
-    await until("the slow tool", async () => {
+    await until("the slow tool", () => {
       const last = fake.responsesRequests().at(-1)?.body?.input as InputItem[] | undefined;
-      return last && userTexts(last).some((t) => t.includes("fridge")) || undefined;
+      return Promise.resolve(
+        last && userTexts(last).some((t) => t.includes("fridge")) || undefined,
+      );
     }, host);
     await new Promise((r) => setTimeout(r, 400));
     await host.say("Also: the party is on Friday.");
