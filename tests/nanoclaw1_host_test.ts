@@ -2,7 +2,7 @@
 // message loop, group queue, container runner (through the docker stand-in), IPC watcher and
 // scheduler, with a test channel, against the fake backend.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { describeTokens, writeTokenFile } from "../src/auth/token_file.ts";
@@ -97,9 +97,20 @@ test("nanoclaw1 host: a file lands in the group folder, recall, a follow-up, a s
     const task = fake.responsesRequests().at(-1)!.body!.input as InputItem[];
     assert.match(userTexts(task).at(-1)!, /SCHEDULED TASK[\s\S]*Remind the family to buy milk/);
 
-    // Never a token in the host's log or the group's folder.
+    // Never a token in the host's log, the group's folder or its sessions.
     const t = JSON.parse(await readFile(join(host.root, "data", "codex-tokens.json"), "utf8"));
-    assert.ok(!host.log().includes(t.access_token) && !host.log().includes(t.refresh_token));
+    const stored = await Promise.all(
+      [host.groupDir, join(host.root, "data", "sessions")].map(async (dir) =>
+        (await Promise.all(
+          (await readdir(dir, { recursive: true })).map((f) =>
+            readFile(join(dir, f)).then((b) => b.toString("latin1"), () => "")
+          ),
+        )).join("\n")
+      ),
+    );
+    for (const text of [host.log(), ...stored]) {
+      assert.ok(!text.includes(t.access_token) && !text.includes(t.refresh_token));
+    }
   } finally {
     await host.stop();
     await fake.close();

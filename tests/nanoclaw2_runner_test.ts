@@ -72,15 +72,16 @@ test("nanoclaw2 runner: messages, recall, a pushed follow-up, send_message throu
     // 1: a first message; the scripted model answers into the chat.
     fake.enqueue(reply.text('<message to="family">Noted: the code is 7.</message>'));
     db.send("Please remember: the code is 7.");
-    runnerProcess = startRunner(runner, workspace, {
+    const env = {
       ...spawn.env,
       CODEX_ACCESS_DIR: spawn.mounts![0].hostPath,
       CODEX_BASE_URL: fake.baseUrl,
       CODEX_SESSION_DIR: join(home, "codex-sessions"),
       HOME: home,
       TZ: "UTC",
-    });
-    const log = runnerProcess.log;
+    };
+    runnerProcess = startRunner(runner, workspace, env);
+    const log = () => runnerProcess!.log();
     await until("the first answer", () => db.delivered().length >= 1 || undefined, log);
     assert.deepEqual(db.delivered(), ["Noted: the code is 7."]);
     const first = fake.responsesRequests()[0].body!;
@@ -132,6 +133,30 @@ test("nanoclaw2 runner: messages, recall, a pushed follow-up, send_message throu
     assert.ok(fake.compactionRequests().length >= 1, "compacted");
     const after = fake.responsesRequests().at(-1)!;
     assert.match(fake.visibleText(after), /the code is 7/);
+
+    // 6: the container is killed mid-turn (the pinned poll loop never calls abort(): a stop
+    // is a kill); the next container resumes the conversation, with no half round in it.
+    fake.enqueue(reply.items([item.call("bash", { command: "sleep 30" })]));
+    const before = fake.responsesRequests().length;
+    db.send("Please run the long job.");
+    await until("the long job", () => fake.responsesRequests().length > before || undefined, log);
+    await new Promise((r) => setTimeout(r, 300));
+    runnerProcess.child.kill("SIGKILL");
+    await new Promise((r) => runnerProcess!.child.once("close", r));
+    const killedLog = log();
+    runnerProcess = startRunner(runner, workspace, env);
+    fake.enqueue(reply.text('<message to="family">Back again.</message>'));
+    const n = db.delivered().length;
+    db.send("Are you there?");
+    await until(
+      "the answer after the restart",
+      () => db.delivered().length > n || undefined,
+      () => killedLog + runnerProcess!.log(),
+    );
+    assert.equal(db.delivered().at(-1), "Back again.");
+    const resumed = fake.responsesRequests().at(-1)!;
+    assert.equal(resumed.status, 200, "the strict fake accepted the history: no dangling call");
+    assert.match(fake.visibleText(resumed), /the code is 7/, "the same conversation");
 
     // No token in the runner's log, its databases or the group folder.
     const t = JSON.parse(await readFile(join(root, "data", "codex-tokens.json"), "utf8"));
