@@ -7,6 +7,7 @@ import { Agent } from "../src/agent/agent.ts";
 import { SessionStore } from "../src/agent/session_store.ts";
 import { ResponsesClient } from "../src/codex/client.ts";
 import { parseServerEvents } from "../src/codex/sse.ts";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { item, reply, startFakeBackend } from "../src/testing/mod.ts";
 import { DEFAULT_TOOLS, ToolSet } from "../src/tools/tool_set.ts";
 import { Workspace } from "../src/tools/workspace.ts";
@@ -20,20 +21,38 @@ const sse = new TextEncoder().encode(
   ).join("") + 'data: {"type":"response.completed","response":{}}\n\n',
 );
 
+const chunked = () =>
+  new ReadableStream<Uint8Array>({
+    start(c) {
+      for (let i = 0; i < sse.length; i += 4096) c.enqueue(sse.subarray(i, i + 4096));
+      c.close();
+    },
+  });
+const SSE_GROUP = `SSE: ${DELTAS} text deltas (${
+  (sse.length / 1024).toFixed(0)
+} KiB, 4 KiB chunks)`;
+
+// The floor: eventsource-parser's stream and JSON.parse, nothing else.
 Deno.bench(
-  `parse ${DELTAS} SSE text deltas (${(sse.length / 1024).toFixed(0)} KiB, 4 KiB chunks)`,
+  "raw eventsource-parser + JSON.parse",
+  { group: SSE_GROUP, baseline: true },
   async () => {
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        for (let i = 0; i < sse.length; i += 4096) c.enqueue(sse.subarray(i, i + 4096));
-        c.close();
-      },
-    });
+    const reader = chunked().pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream()).getReader();
     let n = 0;
-    for await (const _ of parseServerEvents(body, { idleTimeoutMs: 10_000 })) n++;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      JSON.parse(r.value.data);
+      n++;
+    }
     if (n !== DELTAS + 1) throw new Error(`parsed ${n}`);
   },
 );
+
+Deno.bench("parseServerEvents (typed events, idle watchdog)", { group: SSE_GROUP }, async () => {
+  let n = 0;
+  for await (const _ of parseServerEvents(chunked(), { idleTimeoutMs: 10_000 })) n++;
+  if (n !== DELTAS + 1) throw new Error(`parsed ${n}`);
+});
 
 const fake = await startFakeBackend({ fallback: reply.text("hello from the fake") });
 const tokens = fake.issueTokens();
@@ -50,7 +69,7 @@ const tools = new ToolSet(DEFAULT_TOOLS);
 async function turn(prompt: string) {
   const agent = new Agent({
     client,
-    model: "gpt-5.5",
+    model: "gpt-6-sol",
     instructions: "bench",
     tools,
     workspace,

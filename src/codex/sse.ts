@@ -19,7 +19,7 @@ export interface ServerEvent {
 
 /** Options of {@link parseServerEvents}. */
 export interface ParseOptions {
-  /** Error out when no byte arrives for this long. */
+  /** Error out when no event nor comment (keep-alive) arrives for this long. */
   idleTimeoutMs: number;
   /** Cancels reading. */
   signal?: AbortSignal;
@@ -42,56 +42,55 @@ export async function* parseServerEvents(
   body: ReadableStream<Uint8Array>,
   options: ParseOptions,
 ): AsyncGenerator<ServerEvent, void, undefined> {
-  let lastByteAt = Date.now();
-  const tap = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      lastByteAt = Date.now();
-      controller.enqueue(chunk);
-    },
-  });
-  const reader = body
-    .pipeThrough(tap)
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
-
   const { signal, idleTimeoutMs } = options;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let rejectWait: ((e: unknown) => void) | undefined;
-  const onAbort = () => rejectWait?.(new CodexError("aborted", "The request was cancelled."));
+  // One watchdog per stream, not a timer per event: each event or comment (a keep-alive)
+  // only moves a timestamp, and the timer, when it fires, looks at it and sleeps again or
+  // gives the stream up.
+  let lastByteAt = Date.now();
+  let stopped: CodexError | undefined;
+  const reader = body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream({ onComment: () => (lastByteAt = Date.now()) }))
+    .getReader();
+  const stop = (e: CodexError) => {
+    stopped ??= e;
+    reader.cancel(e).catch(() => {});
+  };
+  let watchdog: ReturnType<typeof setTimeout>;
+  const check = () => {
+    const wait = lastByteAt + idleTimeoutMs - Date.now();
+    if (wait > 0) watchdog = setTimeout(check, wait);
+    else {
+      stop(
+        new CodexError(
+          "idle_timeout",
+          `The backend sent nothing for ${
+            Math.round(idleTimeoutMs / 1000)
+          } s; the stream was given up.`,
+        ),
+      );
+    }
+  };
+  watchdog = setTimeout(check, idleTimeoutMs);
+  const onAbort = () => stop(new CodexError("aborted", "The request was cancelled."));
+  if (signal?.aborted) onAbort();
   signal?.addEventListener("abort", onAbort);
   try {
     while (true) {
-      if (signal?.aborted) throw new CodexError("aborted", "The request was cancelled.");
-      const next = await new Promise<ReadableStreamReadResult<{ data: string; event?: string }>>(
-        (resolve, reject) => {
-          rejectWait = reject;
-          const arm = () => {
-            const wait = lastByteAt + idleTimeoutMs - Date.now();
-            if (wait <= 0) {
-              reject(
-                new CodexError(
-                  "idle_timeout",
-                  `The backend sent nothing for ${
-                    Math.round(idleTimeoutMs / 1000)
-                  } s; the stream was given up.`,
-                ),
-              );
-            } else timer = setTimeout(arm, wait);
-          };
-          arm();
-          reader.read().then(resolve, (e) =>
-            reject(
-              e instanceof CodexError ? e : new CodexError(
-                "network",
-                `The connection failed while streaming: ${errorText(e)}`,
-                { cause: e },
-              ),
-            ));
-        },
-      );
-      clearTimeout(timer);
+      let next: ReadableStreamReadResult<{ data: string; event?: string }>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        if (stopped) throw stopped;
+        throw e instanceof CodexError ? e : new CodexError(
+          "network",
+          `The connection failed while streaming: ${errorText(e)}`,
+          { cause: e },
+        );
+      }
+      if (stopped) throw stopped;
       if (next.done) return;
+      lastByteAt = Date.now();
       const { data, event } = next.value;
       let parsed: unknown;
       try {
@@ -105,15 +104,18 @@ export async function* parseServerEvents(
         continue;
       }
       const obj = parsed as Record<string, unknown>;
-      const type = typeof obj.type === "string" ? obj.type : event;
-      if (!type) {
+      if (typeof obj.type === "string") {
+        yield obj as ServerEvent;
+        continue;
+      }
+      if (!event) {
         options.onMalformed?.(data);
         continue;
       }
-      yield { ...obj, type };
+      yield { ...obj, type: event }; // the type only on the `event:` line
     }
   } finally {
-    clearTimeout(timer);
+    clearTimeout(watchdog);
     signal?.removeEventListener("abort", onAbort);
     reader.cancel().catch(() => {});
   }
