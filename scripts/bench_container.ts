@@ -1,6 +1,8 @@
-// The NanoClaw container provider's cold start: `deno task bench:container`. For each runtime,
-// the time from spawning the provider (ContainerInput on stdin) to its first request reaching
-// the backend, median over RUNS runs (default 10); and the one-time tsc compile NanoClaw does.
+// The NanoClaw container provider: `deno task bench:container`. For each runtime, the time
+// from spawning the provider (ContainerInput on stdin) to its first request reaching the
+// backend, and from its last output marker to the process's exit; median over RUNS runs
+// (default 10). Then the tsc compile NanoClaw 1.x does on every spawn: the runner with our
+// provider-codex.ts beside the runner with the seed's (../shared/peers), alternating.
 // Needs npm/ built (deno task build:npm).
 import { spawn, spawnSync } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -34,29 +36,44 @@ const env = {
   CODEX_BASE_URL: fake.baseUrl,
 };
 
-async function coldStart(cmd: string, args: string[]): Promise<number> {
+async function coldStart(cmd: string, args: string[]): Promise<{ start: number; exit: number }> {
   const before = fake.responsesRequests().length;
   const t0 = Date.now();
-  const child = spawn(cmd, args, { env, stdio: ["pipe", "ignore", "ignore"] });
+  const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "ignore"] });
   child.stdin.end(input);
+  let out = "";
+  let lastMarkerAt = 0;
+  child.stdout!.on("data", (c) => {
+    out += c;
+    if (out.includes('"result":null')) lastMarkerAt ||= performance.now();
+  });
   while (fake.responsesRequests().length === before) await new Promise((r) => setTimeout(r, 1));
-  const ms = fake.responsesRequests().at(-1)!.at - t0;
+  const start = fake.responsesRequests().at(-1)!.at - t0;
   await new Promise((r) => child.on("close", r));
-  return ms;
+  return { start, exit: performance.now() - lastMarkerAt };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} ms`;
 async function measure(name: string, cmd: string, args: string[]) {
   await coldStart(cmd, args);
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await coldStart(cmd, args));
-  console.log(`| ${name} | ${median(runs)} ms | ${Math.min(...runs)}–${Math.max(...runs)} ms |`);
+  const starts = runs.map((r) => r.start);
+  const exits = runs.map((r) => r.exit);
+  console.log(
+    `| ${name} | ${median(starts)} ms (${range(starts)}) | ${median(exits).toFixed(0)} ms (${
+      range(exits)
+    }) |`,
+  );
 }
 
 const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
 const size = (await stat(PROVIDER)).size;
 console.log(`container provider: one file, ${(size / 1024).toFixed(1)} KiB; ${RUNS} runs each\n`);
-console.log("| runtime | cold start to first request (median) | range |\n| --- | --- | --- |");
+console.log(
+  "| runtime | cold start to first request (median, range) | last marker to exit |\n| --- | --- | --- |",
+);
 const nodeVersion = spawnSync("node", ["--version"], { encoding: "utf8" }).stdout.trim();
 await measure(`node ${nodeVersion} provider-codex.js`, "node", [PROVIDER]);
 await measure("deno provider-codex.js", deno, ["run", "-A", PROVIDER]);
@@ -66,42 +83,66 @@ await measure("deno src/nanoclaw/container.ts", deno, [
   join(ROOT, "src/nanoclaw/container.ts"),
 ]);
 
-// NanoClaw's entrypoint compiles the agent runner with the provider on every spawn.
-const runner = join(dir, "runner");
-await mkdir(join(runner, "src"), { recursive: true });
-await writeFile(join(runner, "package.json"), JSON.stringify({ type: "module" }));
-await writeFile(
-  join(runner, "tsconfig.json"),
-  JSON.stringify({
-    compilerOptions: {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      strict: true,
-      skipLibCheck: true,
-      outDir: "dist",
-      rootDir: "src",
-    },
-  }),
-);
-await copyFile(
-  join(ROOT, "npm/plugins/codex/provider-codex.ts"),
-  join(runner, "src", "provider-codex.ts"),
-);
-const tsc = () => {
+// NanoClaw's entrypoint compiles the agent runner with the provider on every spawn: the
+// same runner folder with ours, with the seed's (the earlier proposal's plugin), and with
+// none, compiled in turn.
+const SEED = join(ROOT, "../shared/peers/nanoclaw-v1-pr572/plugins/codex");
+const tsconfig = JSON.stringify({
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    skipLibCheck: true,
+    outDir: "dist",
+    rootDir: "src",
+  },
+});
+async function runnerWith(name: string, files: [string, string][]) {
+  const runner = join(dir, `runner-${name}`);
+  await mkdir(join(runner, "src"), { recursive: true });
+  await writeFile(join(runner, "package.json"), JSON.stringify({ type: "module" }));
+  await writeFile(join(runner, "tsconfig.json"), tsconfig);
+  // A stand-in for the runner's own entry: what every variant compiles too.
+  await writeFile(
+    join(runner, "src", "index.ts"),
+    `export function greet(name: string): string {\n  return \`hello \${name}\`;\n}\n`,
+  );
+  for (const [from, to] of files) await copyFile(from, join(runner, "src", to));
+  return runner;
+}
+const variants = {
+  ours: await runnerWith("ours", [[
+    join(ROOT, "npm/plugins/codex/provider-codex.ts"),
+    "provider-codex.ts",
+  ]]),
+  seed: await runnerWith("seed", [
+    [join(SEED, "provider-codex.ts"), "provider-codex.ts"],
+    [join(SEED, "types.ts"), "types.ts"],
+  ]),
+  none: await runnerWith("none", []),
+};
+const tsc = (runner: string) => {
   const t0 = performance.now();
   const r = spawnSync(deno, ["run", "-A", "npm:typescript@5.9.3/tsc", "-p", runner], {
     encoding: "utf8",
   });
-  if (r.status !== 0) throw new Error(r.stdout + r.stderr);
+  // The seed's file needs @types/node, which this bare folder lacks: its errors are printed
+  // but it is still emitted, as the runner's build would (tsc emits on error).
+  if (r.status !== 0 && !runner.endsWith("seed")) throw new Error(r.stdout + r.stderr);
   return performance.now() - t0;
 };
-tsc();
-const compiles = Array.from({ length: 5 }, () => tsc());
+const times: Record<string, number[]> = { ours: [], seed: [], none: [] };
+for (const r of Object.values(variants)) tsc(r); // warm the caches
+for (let i = 0; i < 7; i++) {
+  for (const [k, r] of Object.entries(variants)) times[k].push(tsc(r));
+}
 console.log(
-  `\ntsc 5.9.3 (strict, NodeNext) compiling provider-codex.ts alone: ${
-    median(compiles).toFixed(0)
-  } ms median (includes tsc's own start-up)`,
+  "\n| tsc 5.9.3 (strict, NodeNext), the runner with … | median | range |\n| --- | --- | --- |",
 );
+for (const [k, xs] of Object.entries(times)) {
+  console.log(`| ${k} provider-codex.ts | ${median(xs).toFixed(0)} ms | ${range(xs)} |`);
+}
+console.log(`\nours / seed: ${(median(times.ours) / median(times.seed)).toFixed(2)}×`);
 await fake.close();
 await rm(dir, { recursive: true, force: true });

@@ -61,10 +61,23 @@ export function foreignImports(js: string): string[] {
 
 const TS_HEADER =
   `// @ts-nocheck -- generated: the codex-provider container provider, bundled into one file.
-// NanoClaw's container compiles this file with its agent-runner (tsc, strict, NodeNext) and
-// imports ./provider-codex.js. It imports only node: built-ins. Source and docs:
-// the nanoclaw-codex-provider npm package (src/nanoclaw/container.ts in its repository).
+// NanoClaw's container compiles this file with its agent-runner (tsc, strict, NodeNext) on
+// every spawn and imports ./provider-codex.js. The provider itself (provider-codex.js, which
+// imports only node: built-ins) is carried as one data: URL, so tsc parses and emits a single
+// string instead of 60 KiB of code. Source and docs: the nanoclaw-codex-provider npm package
+// (src/nanoclaw/container.ts in its repository).
 `;
+
+/** The .ts form of the provider: a module that imports the bundle from a data: URL. */
+function dataUrlModule(js: string): string {
+  const url = `data:text/javascript;base64,${
+    btoa(String.fromCodePoint(...new TextEncoder().encode(js)))
+  }`;
+  return `${TS_HEADER}const provider = await import(${JSON.stringify(url)});
+export const runProvider = provider.runProvider;
+export const validateInput = provider.validateInput;
+`;
+}
 
 async function build() {
   await rm(OUT, { recursive: true, force: true });
@@ -92,7 +105,7 @@ async function build() {
       throw new Error(`${file} is not self-contained: it imports ${foreign.join(", ")}`);
     }
   }
-  await writeFile(join(plugin, "provider-codex.ts"), TS_HEADER + provider);
+  await writeFile(join(plugin, "provider-codex.ts"), dataUrlModule(provider));
   await buildNanoClaw2(join(OUT, "nanoclaw2"));
 
   const exp = (name: string) => ({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });

@@ -11,6 +11,7 @@
 
 import { join } from "node:path";
 import process from "node:process";
+import v8 from "node:v8";
 import { Agent } from "../agent/agent.ts";
 import { isMainModule } from "../cli/main_module.ts";
 import { SessionError, SessionStore } from "../agent/session_store.ts";
@@ -94,9 +95,31 @@ function secretCredentials(secrets: Record<string, string>) {
 
 /**
  * Run the agent for one container: the first prompt, then follow-ups until `_close`.
- * Returns the exit code (0, or 1 after an error marker).
+ * Returns the exit code (0, or 1 after an error marker). Called as NanoClaw's runner calls
+ * it (no options), it also ends the process once done: nothing else runs in that container,
+ * and an idle keep-alive connection would otherwise keep it up for seconds.
  */
-export async function runProvider(input: unknown, options: ProviderOptions = {}): Promise<number> {
+export async function runProvider(input: unknown, options?: ProviderOptions): Promise<number> {
+  const standalone = options === undefined;
+  if (standalone) fastExit();
+  const code = await run(input, options ?? {});
+  if (standalone) setImmediate(() => process.exit(code));
+  return code;
+}
+
+/**
+ * Under Node, fetch's HTTP parser is WebAssembly that V8 optimises in background threads,
+ * and process exit waits for them (tens of ms after every request). The baseline compiler
+ * alone is plenty for parsing a few responses.
+ */
+function fastExit(): void {
+  if ((globalThis as { Deno?: unknown }).Deno) return;
+  try {
+    v8.setFlagsFromString("--liftoff-only");
+  } catch { /* not Node's V8 */ }
+}
+
+async function run(input: unknown, options: ProviderOptions): Promise<number> {
   const env = options.env ?? process.env;
   const write = options.write ?? ((t: string) => void process.stdout.write(t));
   const log = options.log ?? ((t: string) => void process.stderr.write(`[codex] ${t}\n`));
@@ -239,8 +262,5 @@ if (isMainModule(import.meta)) {
   } catch {
     parsed = undefined; // reported by runProvider as "not a JSON object"
   }
-  const code = await runProvider(parsed);
-  process.exitCode = code;
-  // Let output drain; leave even if an idle keep-alive connection holds the event loop.
-  setTimeout(() => process.exit(code), 1000).unref?.();
+  await runProvider(parsed); // as NanoClaw's runner calls it: it ends the process when done
 }
