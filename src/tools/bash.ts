@@ -104,10 +104,12 @@ export const bashTool: Tool = {
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
     const onAbort = () => stop("cancelled");
     ctx.signal.addEventListener("abort", onAbort);
+    // Under bwrap the command's PID namespace dies with it: nothing is left to clean up.
+    const confined = ctx.sandbox?.kind === "bwrap";
     let drain: ReturnType<typeof setTimeout> | undefined;
     // When bash exits but a background child holds the pipes, stop the group after a moment.
     child.on("exit", () => {
-      drain = setTimeout(() => void killGroup(child.pid, "SIGKILL"), DRAIN_MS);
+      if (!confined) drain = setTimeout(() => void killGroup(child.pid, "SIGKILL"), DRAIN_MS);
     });
     const result = await new Promise<{ code: number | null; signal: string | null }>(
       (resolve, reject) => {
@@ -121,7 +123,7 @@ export const bashTool: Tool = {
       clearTimeout(drain);
       ctx.signal.removeEventListener("abort", onAbort);
     });
-    await killGroup(child.pid, "SIGKILL");
+    if (!confined) await killGroup(child.pid, "SIGKILL");
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const text = out.text();
