@@ -7,7 +7,9 @@
  * @module
  */
 
+import { type FSWatcher, watch } from "node:fs";
 import { link, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { dirname } from "node:path";
 import process from "node:process";
 
 /** Options of {@link withFileLock}. */
@@ -20,7 +22,8 @@ export interface FileLockOptions {
   onWait?: (holder: number | undefined, deadline: Date) => void;
   /** Give up waiting after this long (default 60 s). */
   timeoutMs?: number;
-  /** How often to look again while waiting (default 25 ms). */
+  /** Look again at least this often while waiting (default 250 ms); a release wakes waiters
+   * at once through a watch on the lock's folder. */
   pollMs?: number;
 }
 
@@ -87,6 +90,28 @@ async function breakLock(path: string, seen: LockInfo): Promise<void> {
 }
 
 /**
+ * Resolve when the lock file is gone (the folder changed and it is no longer there), or after
+ * `ms` at most: waiters wake when the holder lets go instead of polling every few ms.
+ */
+function released(path: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: FSWatcher | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const check = () => stat(path).then(() => {}, done);
+    try {
+      watcher = watch(dirname(path), check);
+      watcher.on("error", done);
+    } catch { /* cannot watch here: the timeout alone */ }
+    void check(); // it may have gone before the watch began
+  });
+}
+
+/**
  * Run `fn` while holding the lock file at `path`.
  *
  * @example
@@ -134,7 +159,7 @@ export async function withFileLock<T>(
       told = true;
       options.onWait?.(holder, new Date(deadline));
     }
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 25));
+    await released(path, options.pollMs ?? 250);
   }
   const beat = setInterval(() => {
     const now = new Date();
