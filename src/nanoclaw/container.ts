@@ -184,7 +184,7 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
     // process, which holds the token. NanoClaw's containers reach the web; off on request.
     const sandbox = await Sandbox.create({
       hide: [sessionDir],
-      network: env.CODEX_BASH_NETWORK !== "off",
+      network: (secrets[SECRET.bashNetwork] || env.CODEX_BASH_NETWORK) !== "off",
       mode: env.CODEX_BASH_SANDBOX === "none" ? "none" : "auto",
     });
     if (sandbox.warning) log(sandbox.warning);

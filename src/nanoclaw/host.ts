@@ -43,7 +43,15 @@ function settings(root: string, env: Record<string, string | undefined>): Record
     file = parseEnv(readFileSync(join(root, ".env"), "utf8")) as Record<string, string>;
   } catch { /* no .env */ }
   const out: Record<string, string> = {};
-  for (const key of [SECRET.model, SECRET.effort, SECRET.serviceTier, SECRET.baseUrl]) {
+  for (
+    const key of [
+      SECRET.model,
+      SECRET.effort,
+      SECRET.serviceTier,
+      SECRET.bashNetwork,
+      SECRET.baseUrl,
+    ]
+  ) {
     const value = env[key] ?? file[key];
     if (value) out[key] = value;
   }

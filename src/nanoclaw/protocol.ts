@@ -66,6 +66,8 @@ export const SECRET = {
   effort: "CODEX_REASONING_EFFORT",
   /** `fast` for the model's Fast service tier. */
   serviceTier: "CODEX_SERVICE_TIER",
+  /** `off` takes the network away from bash (NanoClaw's containers have it by default). */
+  bashNetwork: "CODEX_BASH_NETWORK",
   baseUrl: "CODEX_BASE_URL",
   /** Set instead of a token when the host could not get one: shown in the chat. */
   authError: "CODEX_AUTH_ERROR",
