@@ -27,6 +27,7 @@ import { nanoclaw2Instructions } from "./instructions.ts";
 import { McpTools } from "./mcp_tools.ts";
 import {
   HANDOFF_ENV,
+  HANDOFF_FILE,
   HANDOFF_MOUNT,
   handoffCredentials,
   NANOCLAW2_LOGIN_HINT,
@@ -49,6 +50,8 @@ const RETRYABLE = new Set([
 ]);
 
 interface Engine {
+  /** The handed-off token's file: its token is redacted from every tool result. */
+  tokenFile: string;
   client: ResponsesClient;
   store: SessionStore;
   tools: ToolSet;
@@ -103,6 +106,7 @@ export class CodexProvider implements AgentProvider {
       if (sandbox.warning) this.#log(sandbox.warning);
       await Workspace.open(cwd);
       return {
+        tokenFile: join(dir, HANDOFF_FILE),
         client,
         store: new SessionStore(sessionDir),
         tools: new ToolSet([...DEFAULT_TOOLS, ...mcp.tools]),
@@ -160,6 +164,7 @@ export class CodexProvider implements AgentProvider {
       workspace: await Workspace.open(input.cwd),
       session: s,
       sandbox: engine.sandbox,
+      tokenFiles: [engine.tokenFile],
     });
     for (let prompt: string | undefined = input.prompt; prompt !== undefined;) {
       let text: string | null = null;

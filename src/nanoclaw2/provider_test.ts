@@ -21,7 +21,11 @@ interface Rig {
   config: ReturnType<typeof codexContainerConfig>;
 }
 
-async function withRig(fn: (r: Rig) => Promise<void>, login = true) {
+async function withRig(
+  fn: (r: Rig) => Promise<void>,
+  login = true,
+  extraEnv: Record<string, string> = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), "cp-nc2-"));
   const fake = await startFakeBackend();
   const cwd = join(dir, "agent");
@@ -54,6 +58,7 @@ async function withRig(fn: (r: Rig) => Promise<void>, login = true) {
             CODEX_BASE_URL: fake.baseUrl,
             CODEX_SESSION_DIR: join(dir, "home", "sessions"),
             PATH: "/usr/bin:/bin",
+            ...extraEnv,
           },
           mcpServers: {
             nanoclaw: {
@@ -202,3 +207,23 @@ test("nanoclaw2: a lost login reaches the chat as a clear message naming the com
       /NanoClaw is not logged in to ChatGPT\. On the NanoClaw host, log in again: npx nanoclaw-codex-provider login/,
     );
   }, false));
+
+test("nanoclaw2: without an OS sandbox, bash reading the handed-off token gets it redacted", () =>
+  withRig(
+    async ({ fake, provider, cwd, dir }) => {
+      const file = join(dir, "data", "codex-access", "access.json");
+      fake.enqueue(
+        reply.items([item.call("bash", { command: `cat ${file}` })]),
+        reply.text("done"),
+      );
+      const q = provider().query({ prompt: "show the token", cwd });
+      await collect(q, 1);
+      const token = JSON.parse(await readFile(file, "utf8")).access_token;
+      const out = (fake.responsesRequests()[1].body!.input as InputItem[])
+        .find((i) => i.type === "function_call_output");
+      assert.ok(out?.type === "function_call_output");
+      assert.ok(!out.output.includes(token), out.output.slice(0, 200));
+    },
+    true,
+    { CODEX_BASH_SANDBOX: "none" },
+  ));
