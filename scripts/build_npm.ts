@@ -2,9 +2,10 @@
 //
 // - dist/: the library, ./host, ./container and ./testing as self-contained ESM bundles
 //   (deno bundle, which is esbuild) with bundled .d.ts, and the `nanoclaw-codex-provider` bin;
-// - plugins/codex/: the ready NanoClaw plugin folder: host.js, and the container provider as
-//   ONE file importing only node: built-ins, in two forms: provider-codex.js, and
-//   provider-codex.ts for NanoClaw's container tsc (strict, NodeNext) to compile;
+// - NanoClaw 1.x's plugin folder is written by the installer from dist/host.js and
+//   dist/container.js (one file importing only node: built-ins, carried in a .ts for the
+//   container's tsc), so the package holds each piece of code once;
+// - nanoclaw2/: the NanoClaw 2 provider's two files;
 // - test/: the package's own tests, run with `node --test npm/test/`.
 import {
   chmod,
@@ -59,31 +60,10 @@ export function foreignImports(js: string): string[] {
   return [...new Set(specs.filter((s) => !s.startsWith("node:")))];
 }
 
-const TS_HEADER =
-  `// @ts-nocheck -- generated: the codex-provider container provider, bundled into one file.
-// NanoClaw's container compiles this file with its agent-runner (tsc, strict, NodeNext) on
-// every spawn and imports ./provider-codex.js. The provider itself (provider-codex.js, which
-// imports only node: built-ins) is carried as one data: URL, so tsc parses and emits a single
-// string instead of 60 KiB of code. Source and docs: the nanoclaw-codex-provider npm package
-// (src/nanoclaw/container.ts in its repository).
-`;
-
-/** The .ts form of the provider: a module that imports the bundle from a data: URL. */
-function dataUrlModule(js: string): string {
-  // Percent-encoded rather than base64: the text stays text, and compresses like the code.
-  const url = `data:text/javascript,${encodeURIComponent(js)}`;
-  return `${TS_HEADER}const provider = await import(${JSON.stringify(url)});
-export const runProvider = provider.runProvider;
-export const validateInput = provider.validateInput;
-`;
-}
-
 async function build() {
   await rm(OUT, { recursive: true, force: true });
   const dist = join(OUT, "dist");
-  const plugin = join(OUT, "plugins", "codex");
   await mkdir(dist, { recursive: true });
-  await mkdir(plugin, { recursive: true });
   await mkdir(join(OUT, "test"), { recursive: true });
 
   // Minified (the package's size matters to every NanoClaw install); the .d.ts stay readable.
@@ -97,16 +77,13 @@ async function build() {
   await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`);
   await chmod(cli, 0o755);
 
-  await copyFile(join(dist, "host.js"), join(plugin, "host.js"));
-  await bundle("src/nanoclaw/container.ts", join(plugin, "provider-codex.js"), { minify: true });
-  const provider = await readFile(join(plugin, "provider-codex.js"), "utf8");
-  for (const file of ["provider-codex.js", "host.js"]) {
-    const foreign = foreignImports(await readFile(join(plugin, file), "utf8"));
+  // What the installer copies into a NanoClaw checkout must stand alone.
+  for (const file of ["container.js", "host.js"]) {
+    const foreign = foreignImports(await readFile(join(dist, file), "utf8"));
     if (foreign.length) {
       throw new Error(`${file} is not self-contained: it imports ${foreign.join(", ")}`);
     }
   }
-  await writeFile(join(plugin, "provider-codex.ts"), dataUrlModule(provider));
   await buildNanoClaw2(join(OUT, "nanoclaw2"));
 
   const exp = (name: string) => ({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
@@ -124,12 +101,10 @@ async function build() {
       "./host": exp("host"),
       "./container": exp("container"),
       "./testing": exp("testing"),
-      "./plugins/codex/host.js": "./plugins/codex/host.js",
-      "./plugins/codex/provider-codex.js": "./plugins/codex/provider-codex.js",
       "./package.json": "./package.json",
     },
     bin: { [NAME]: "dist/cli.js" },
-    files: ["dist", "plugins", "nanoclaw2", "README.md", "LICENSE"],
+    files: ["dist", "nanoclaw2", "README.md", "LICENSE"],
     scripts: { test: "node --test test/" },
   };
   await writeFile(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
@@ -141,15 +116,9 @@ async function build() {
 
   const size = async (p: string) => ((await stat(p)).size / 1024).toFixed(1);
   console.log(`npm/ built: ${NAME}@${denoJson.version}`);
-  console.log(
-    `  plugins/codex/provider-codex.ts  ${await size(
-      join(plugin, "provider-codex.ts"),
-    )} KiB (one file, node: built-ins only)`,
-  );
-  console.log(
-    `  plugins/codex/provider-codex.js  ${await size(join(plugin, "provider-codex.js"))} KiB`,
-  );
-  console.log(`  plugins/codex/host.js            ${await size(join(plugin, "host.js"))} KiB`);
+  for (const f of ["dist/container.js", "dist/host.js", "nanoclaw2/container/codex.ts"]) {
+    console.log(`  ${f.padEnd(30)} ${await size(join(OUT, f))} KiB`);
+  }
 }
 
 /**

@@ -23,7 +23,7 @@ import { installPlugin } from "../src/nanoclaw/install.ts";
 
 const PEER = new URL("../../shared/peers/nanoclaw-v1-pr572/", import.meta.url).pathname;
 const HERE = new URL("./nanoclaw1/", import.meta.url).pathname;
-const PLUGIN = new URL("../npm/plugins/codex/", import.meta.url);
+const PLUGIN = new URL("../npm/dist/", import.meta.url);
 
 function npmCi(dir: string): void {
   const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {

@@ -4,15 +4,16 @@
 // NanoClaw's entrypoint does (tsc, then node, ContainerInput on stdin).
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { parseOutputs } from "../src/nanoclaw/markers.ts";
+import { providerModule } from "../src/nanoclaw/install.ts";
 import { reply, startFakeBackend } from "../src/testing/mod.ts";
 
-const PLUGIN = new URL("../npm/plugins/codex/", import.meta.url).pathname;
+const DIST = new URL("../npm/dist/", import.meta.url);
 /** The TypeScript NanoClaw 1.x's agent runner compiles with. */
 const TSC = "npm:typescript@5.9.3/tsc";
 
@@ -46,7 +47,7 @@ if (input.provider !== "claude") {
 
 test("npm package: provider-codex.ts compiles with NanoClaw's tsc (strict, NodeNext) and runs", async () => {
   assert.ok(
-    await stat(join(PLUGIN, "provider-codex.ts")).catch(() => undefined),
+    await stat(join(DIST.pathname, "container.js")).catch(() => undefined),
     "npm/ is not built: run `deno task build:npm` (the test task does it first)",
   );
   const dir = await mkdtemp(join(tmpdir(), "cp-agent-runner-"));
@@ -59,7 +60,11 @@ test("npm package: provider-codex.ts compiles with NanoClaw's tsc (strict, NodeN
     );
     await writeFile(join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG));
     await writeFile(join(dir, "src", "index.ts"), RUNNER);
-    await copyFile(join(PLUGIN, "provider-codex.ts"), join(dir, "src", "provider-codex.ts"));
+    // What the installer writes into a NanoClaw checkout's plugins/codex/.
+    await writeFile(
+      join(dir, "src", "provider-codex.ts"),
+      providerModule(await readFile(join(DIST.pathname, "container.js"), "utf8")),
+    );
     const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
     const t0 = performance.now();
     const tsc = spawnSync(deno, ["run", "-A", TSC, "-p", dir], { encoding: "utf8" });

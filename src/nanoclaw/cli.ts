@@ -18,7 +18,7 @@ const HELP = `nanoclaw-codex-provider: NanoClaw on your ChatGPT subscription (th
 
 Usage (in your NanoClaw folder):
   npx nanoclaw-codex-provider install [NANOCLAW_DIR]   add the provider (NanoClaw 2: the codex
-                                                       provider; 1.x: plugins/codex/)
+                                                       provider; 1.x: writes plugins/codex/)
   npx nanoclaw-codex-provider uninstall [NANOCLAW_DIR] take the NanoClaw 2 provider out again
   npx nanoclaw-codex-provider login [options]          sign in (browser, paste mode, --device)
   npx nanoclaw-codex-provider status [--json]          who is signed in
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       if (command === "uninstall") {
         throw new Error(`${dir} is not a NanoClaw 2 checkout; for 1.x delete plugins/codex/.`);
       }
-      const target = await installPlugin(dir, new URL("../plugins/codex/", import.meta.url));
+      const target = await installPlugin(dir, new URL("./", import.meta.url)); // beside dist/cli.js
       process.stdout.write(
         `Installed the Codex provider in ${target}.\nNext, in ${dir}:\n` +
           "  1. add AGENT_PROVIDER=codex to .env (optional: CODEX_MODEL, CODEX_REASONING_EFFORT)\n" +

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const PROVIDER = fileURLToPath(
-  new URL("../plugins/codex/provider-codex.js", import.meta.url),
+  new URL("../dist/container.js", import.meta.url),
 );
 const START = "---NANOCLAW_OUTPUT_START---";
 const END = "---NANOCLAW_OUTPUT_END---";
