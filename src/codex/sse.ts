@@ -38,28 +38,37 @@ export interface ParseOptions {
  * for await (const ev of parseServerEvents(body, { idleTimeoutMs: 1000 })) console.log(ev.type);
  * ```
  */
-export async function* parseServerEvents(
+export function parseServerEvents(
   body: ReadableStream<Uint8Array>,
   options: ParseOptions,
-): AsyncGenerator<ServerEvent, void, undefined> {
+): AsyncIterableIterator<ServerEvent> {
   const { signal, idleTimeoutMs } = options;
   // One watchdog per stream, not a timer per event: each event or comment (a keep-alive)
-  // only moves a timestamp, and the timer, when it fires, looks at it and sleeps again or
-  // gives the stream up.
-  let lastByteAt = Date.now();
+  // only bumps a counter; the watchdog looks four times per idle limit and gives the stream
+  // up once the counter has not moved for that long.
+  let seen = 0;
   let stopped: CodexError | undefined;
+  let finished = false;
   const reader = body
     .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream({ onComment: () => (lastByteAt = Date.now()) }))
+    .pipeThrough(new EventSourceParserStream({ onComment: () => void seen++ }))
     .getReader();
   const stop = (e: CodexError) => {
     stopped ??= e;
     reader.cancel(e).catch(() => {});
   };
   let watchdog: ReturnType<typeof setTimeout>;
+  let seenAtCheck = 0;
+  let quietSince = Date.now();
+  const step = Math.max(1, Math.floor(idleTimeoutMs / 4));
   const check = () => {
-    const wait = lastByteAt + idleTimeoutMs - Date.now();
-    if (wait > 0) watchdog = setTimeout(check, wait);
+    const now = Date.now();
+    if (seen !== seenAtCheck) {
+      seenAtCheck = seen;
+      quietSince = now;
+    }
+    const wait = quietSince + idleTimeoutMs - now;
+    if (wait > 0) watchdog = setTimeout(check, Math.min(step, wait));
     else {
       stop(
         new CodexError(
@@ -71,54 +80,73 @@ export async function* parseServerEvents(
       );
     }
   };
-  watchdog = setTimeout(check, idleTimeoutMs);
+  watchdog = setTimeout(check, step);
   const onAbort = () => stop(new CodexError("aborted", "The request was cancelled."));
   if (signal?.aborted) onAbort();
   signal?.addEventListener("abort", onAbort);
-  try {
-    while (true) {
-      let next: ReadableStreamReadResult<{ data: string; event?: string }>;
-      try {
-        next = await reader.read();
-      } catch (e) {
-        if (stopped) throw stopped;
-        throw e instanceof CodexError ? e : new CodexError(
-          "network",
-          `The connection failed while streaming: ${errorText(e)}`,
-          { cause: e },
-        );
-      }
-      if (stopped) throw stopped;
-      if (next.done) return;
-      lastByteAt = Date.now();
-      const { data, event } = next.value;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(data);
-      } catch {
-        options.onMalformed?.(data);
-        continue;
-      }
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-        options.onMalformed?.(data);
-        continue;
-      }
-      const obj = parsed as Record<string, unknown>;
-      if (typeof obj.type === "string") {
-        yield obj as ServerEvent;
-        continue;
-      }
-      if (!event) {
-        options.onMalformed?.(data);
-        continue;
-      }
-      yield { ...obj, type: event }; // the type only on the `event:` line
-    }
-  } finally {
+  const finish = () => {
+    if (finished) return;
+    finished = true;
     clearTimeout(watchdog);
     signal?.removeEventListener("abort", onAbort);
     reader.cancel().catch(() => {});
-  }
+  };
+  const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  // A plain iterator, not an async generator: one promise per event, as a raw read costs.
+  return {
+    async next(): Promise<IteratorResult<ServerEvent>> {
+      if (finished) return end;
+      while (true) {
+        let next: ReadableStreamReadResult<{ data: string; event?: string }>;
+        try {
+          next = await reader.read();
+        } catch (e) {
+          finish();
+          if (stopped) throw stopped;
+          throw e instanceof CodexError ? e : new CodexError(
+            "network",
+            `The connection failed while streaming: ${errorText(e)}`,
+            { cause: e },
+          );
+        }
+        if (stopped) {
+          finish();
+          throw stopped;
+        }
+        if (next.done) {
+          finish();
+          return end;
+        }
+        seen++;
+        const { data, event } = next.value;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(data);
+        } catch {
+          options.onMalformed?.(data);
+          continue;
+        }
+        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+          options.onMalformed?.(data);
+          continue;
+        }
+        const obj = parsed as Record<string, unknown>;
+        if (typeof obj.type === "string") return { done: false, value: obj as ServerEvent };
+        if (!event) {
+          options.onMalformed?.(data);
+          continue;
+        }
+        return { done: false, value: { ...obj, type: event } }; // the type on `event:` only
+      }
+    },
+    return(): Promise<IteratorResult<ServerEvent>> {
+      finish();
+      return Promise.resolve(end);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 function errorText(e: unknown): string {
