@@ -6,7 +6,7 @@
 //   dist/container.js (one file importing only node: built-ins, carried in a .ts for the
 //   container's tsc), so the package holds each piece of code once;
 // - nanoclaw2/: the NanoClaw 2 provider's two files;
-// - test/: the package's own tests, run with `node --test npm/test/`.
+// - test/: the package's own tests, run with `node --test npm/test/*.test.mjs`.
 import {
   chmod,
   copyFile,
@@ -105,7 +105,7 @@ async function build() {
     },
     bin: { [NAME]: "dist/cli.js" },
     files: ["dist", "nanoclaw2", "README.md", "LICENSE"],
-    scripts: { test: "node --test test/" },
+    scripts: { test: "node --test test/*.test.mjs" },
   };
   await writeFile(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
   await copyFile(join(ROOT, "LICENSE"), join(OUT, "LICENSE"));
