@@ -75,6 +75,7 @@ const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
 const agent = new URL("../src/cli/agent.ts", import.meta.url).pathname;
 console.log(`one-shot text turn against the fake, ${RUNS} runs each\n`);
 console.log("| program | median | p90 | peak RSS (median) |\n| --- | --- | --- | --- |");
+// As `deno task agent` runs it: it relaunches itself under narrow flags.
 await measure("codex-provider agent (sandboxed relaunch)", deno, [
   "run",
   "--allow-read",

@@ -9,45 +9,13 @@
 import type { CredentialsProvider } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
 import { LockTimeoutError } from "../fs/file_lock.ts";
-import { pathExists } from "../fs/path_exists.ts";
-import { codexAuthFile, currentEnv, defaultTokenFile } from "../paths.ts";
+import { currentEnv } from "../paths.ts";
 import { OAuthError } from "./oauth.ts";
 import { type StoredTokens, TokenFileError } from "./token_file.ts";
-import {
-  DEFAULT_LOGIN_COMMAND,
-  LoginRequiredError,
-  TokenStore,
-  type TokenStoreOptions,
-} from "./token_store.ts";
+import { LoginRequiredError, TokenStore, type TokenStoreOptions } from "./token_store.ts";
+import { findTokenSource } from "./token_source.ts";
 
-/** Where tokens were found. */
-export interface TokenSource {
-  /** The file. */
-  path: string;
-  /** Its format. */
-  format: "codex-provider" | "codex-cli";
-}
-
-/**
- * Find the token file: `explicit` (or `CODEX_TOKEN_FILE`) if given, else ours if it
- * exists, else the Codex CLI's `auth.json` if it exists.
- */
-export async function findTokenSource(
-  explicit?: string,
-  env: Record<string, string | undefined> = currentEnv(),
-  loginCommand: string = DEFAULT_LOGIN_COMMAND,
-): Promise<TokenSource> {
-  const chosen = explicit ?? env.CODEX_TOKEN_FILE;
-  if (chosen) return { path: chosen, format: "codex-provider" };
-  const ours = defaultTokenFile(env);
-  if (await pathExists(ours)) return { path: ours, format: "codex-provider" };
-  const cli = codexAuthFile(env);
-  if (await pathExists(cli)) return { path: cli, format: "codex-cli" };
-  throw new TokenFileError(
-    "missing",
-    `Not logged in: no token file at ${ours} nor ${cli}. Log in: ${loginCommand}`,
-  );
-}
+export { findTokenSource, type TokenSource } from "./token_source.ts";
 
 /** A token store over the file {@link findTokenSource} finds. */
 export async function openTokenStore(

@@ -67,3 +67,6 @@ export const PERMANENT_REFRESH_ERRORS = [
   "refresh_token_invalidated",
   "invalid_grant",
 ] as const;
+
+/** The command that logs in, for messages (entry points set their own). */
+export const DEFAULT_LOGIN_COMMAND = "deno run -A jsr:@x/codex-provider/login";

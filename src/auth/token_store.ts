@@ -20,7 +20,7 @@ import { chmod, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type FileLockOptions, withFileLock } from "../fs/file_lock.ts";
 import { OAuthError, type OAuthServer, refreshGrant } from "./oauth.ts";
-import { DEFAULT_ISSUER, REFRESH_INTERVAL_MS } from "./protocol.ts";
+import { DEFAULT_ISSUER, DEFAULT_LOGIN_COMMAND, REFRESH_INTERVAL_MS } from "./protocol.ts";
 import {
   describeTokens,
   readCodexAuthFile,
@@ -30,8 +30,7 @@ import {
   writeTokenFile,
 } from "./token_file.ts";
 
-/** The command that logs in, for messages (entry points set their own). */
-export const DEFAULT_LOGIN_COMMAND = "deno run -A jsr:@x/codex-provider/login";
+export { DEFAULT_LOGIN_COMMAND } from "./protocol.ts";
 
 /** The login is gone (the refresh token was reused, expired or revoked): log in again. */
 export class LoginRequiredError extends Error {

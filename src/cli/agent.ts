@@ -6,8 +6,6 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
-import { realpath } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -16,9 +14,8 @@ import { codingInstructions } from "../agent/instructions.ts";
 import { SessionError, SessionStore } from "../agent/session_store.ts";
 import { findTokenSource, storeCredentials } from "../auth/credentials.ts";
 import { TokenStore } from "../auth/token_store.ts";
-import { DEFAULT_ISSUER } from "../auth/protocol.ts";
 import { TokenFileError } from "../auth/token_file.ts";
-import { baseUrlFromEnv, ResponsesClient } from "../codex/client.ts";
+import { ResponsesClient } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
 import { isEffort, type ModelOrigin, selectModel } from "../codex/models.ts";
 import { REASONING_EFFORTS } from "../codex/protocol.ts";
@@ -37,7 +34,7 @@ import { Workspace } from "../tools/workspace.ts";
 import { LineReader } from "./line_reader.ts";
 import { exitOnUncaught } from "./uncaught.ts";
 import { JsonRenderer, type Renderer, TerminalRenderer } from "./render.ts";
-import { sandboxFlags } from "./sandbox.ts";
+import { relaunchSandboxed } from "./relaunch.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { parseCommand } from "./command.ts";
 
@@ -150,47 +147,6 @@ function parse(argv: string[]): Options | "help" | "version" {
   };
 }
 
-/**
- * Relaunch under narrow flags when running under Deno without access to the backend (the
- * launcher has none; the sandboxed child, or a caller's own `-A`, has it).
- */
-async function relaunchSandboxed(argv: string[], o: Options): Promise<number | undefined> {
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  const host = new URL(baseUrlFromEnv()).host;
-  if (!deno || deno.permissions.querySync({ name: "net", host }).state === "granted") {
-    return undefined;
-  }
-  const workspace = await realpath(o.cwd).catch(() => o.cwd);
-  // The folder of the token file in use (ours, or the Codex CLI's shared one) is written
-  // on refresh (atomic replace and its lock file).
-  const source = await findTokenSource(o.tokenFile).catch(() => undefined);
-  const flags = sandboxFlags({
-    workspace,
-    tokenFile: source?.path ?? o.tokenFile ?? defaultTokenFile(),
-    codexHome: codexHome(),
-    sessionDir: defaultSessionDir(),
-    baseUrl: baseUrlFromEnv(),
-    issuer: process.env.CODEX_AUTH_ISSUER || DEFAULT_ISSUER,
-  });
-  const child = spawn(
-    deno.execPath(),
-    ["run", "--no-prompt", ...flags, import.meta.url, ...argv, "--cwd", workspace],
-    { stdio: "inherit", env: { ...process.env, INIT_CWD: workspace } },
-  );
-  // Ctrl-C reaches the child too (same process group); let it decide, then follow it.
-  const ignore = () => {};
-  process.on("SIGINT", ignore);
-  const code = await new Promise<number>((res) => {
-    child.on("close", (c, sig) => res(c ?? (sig === "SIGINT" ? EXIT.cancelled : EXIT.failed)));
-    child.on("error", (e) => {
-      process.stderr.write(`error: could not start the sandboxed agent: ${e.message}\n`);
-      res(EXIT.failed);
-    });
-  });
-  process.off("SIGINT", ignore);
-  return code;
-}
-
 /** Under Deno, whether writes are confined (not granted everywhere). */
 function isSandboxed(): boolean {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
@@ -285,7 +241,7 @@ async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<
 export async function main(argv: string[]): Promise<number> {
   const o = parseCommand(argv, parse, HELP, EXIT.usage);
   if (typeof o === "number") return o;
-  const relaunched = await relaunchSandboxed(argv, o);
+  const relaunched = await relaunchSandboxed(argv);
   if (relaunched !== undefined) return relaunched;
 
   const color = !o.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -386,6 +342,9 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodeFor(e);
   }
 }
+
+/** The agent CLI, as the launcher runs it in its own process. */
+export const runAgent: (argv: string[]) => Promise<number> = main;
 
 if (import.meta.main) {
   exitOnUncaught();

@@ -1,0 +1,76 @@
+/**
+ * The agent's sandbox relaunch: under Deno without access to the backend, run `agent.ts` in
+ * a child under permission flags computed for this run (see `sandbox.ts`). It reads only
+ * the flags that decide the permissions (`--cwd`, `--token-file`); the agent parses the rest.
+ * (A separate light launcher was measured: Deno's start-up with its Node compatibility
+ * layer, not the module graph, is what a relaunch costs.)
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { realpath } from "node:fs/promises";
+import { resolve } from "node:path";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { DEFAULT_ISSUER } from "../auth/protocol.ts";
+import { findTokenSource } from "../auth/token_source.ts";
+import { DEFAULT_BASE_URL } from "../codex/protocol.ts";
+import { codexHome, defaultSessionDir, defaultTokenFile } from "../paths.ts";
+import { sandboxFlags } from "./sandbox.ts";
+
+const AGENT = new URL("./agent.ts", import.meta.url).href;
+
+function baseUrl(): string {
+  return (process.env.CODEX_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, "");
+}
+
+/**
+ * Under Deno without access to the backend, run the agent in a child under narrow flags and
+ * return its exit code; undefined when this process may run it itself.
+ */
+export async function relaunchSandboxed(argv: string[]): Promise<number | undefined> {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  const host = new URL(baseUrl()).host;
+  if (!deno || deno.permissions.querySync({ name: "net", host }).state === "granted") {
+    return undefined;
+  }
+  // Only the flags that decide the permissions are read here; the agent parses the rest.
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    allowPositionals: true,
+    options: { cwd: { type: "string", short: "C" }, "token-file": { type: "string" } },
+  });
+  const cwd = resolve(process.env.INIT_CWD ?? process.cwd(), String(values.cwd ?? "."));
+  const tokenFile = typeof values["token-file"] === "string" ? values["token-file"] : undefined;
+  const workspace = await realpath(cwd).catch(() => cwd);
+  // The folder of the token file in use (ours, or the Codex CLI's shared one) is written
+  // on refresh (atomic replace and its lock file).
+  const source = await findTokenSource(tokenFile).catch(() => undefined);
+  const flags = sandboxFlags({
+    workspace,
+    tokenFile: source?.path ?? tokenFile ?? defaultTokenFile(),
+    codexHome: codexHome(),
+    sessionDir: defaultSessionDir(),
+    baseUrl: baseUrl(),
+    issuer: process.env.CODEX_AUTH_ISSUER || DEFAULT_ISSUER,
+  });
+  const child = spawn(
+    deno.execPath(),
+    ["run", "--no-prompt", ...flags, AGENT, ...argv, "--cwd", workspace],
+    { stdio: "inherit", env: { ...process.env, INIT_CWD: workspace } },
+  );
+  // Ctrl-C reaches the child too (same process group); let it decide, then follow it.
+  const ignore = () => {};
+  process.on("SIGINT", ignore);
+  const code = await new Promise<number>((res) => {
+    child.on("close", (c, sig) => res(c ?? (sig === "SIGINT" ? 130 : 1)));
+    child.on("error", (e) => {
+      process.stderr.write(`error: could not start the sandboxed agent: ${e.message}\n`);
+      res(1);
+    });
+  });
+  process.off("SIGINT", ignore);
+  return code;
+}
