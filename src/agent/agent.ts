@@ -2,7 +2,8 @@
  * The agent: the only place that loops. One turn sends the history to the model, runs the
  * tool calls it makes (concurrently, outputs kept in call order), sends the outputs back,
  * and repeats until the model answers without calling a tool. Each finished round is
- * committed to the session; a round that fails or is cancelled leaves no trace.
+ * committed to the session; a round that fails leaves no trace, and a cancelled one leaves
+ * only the person's words and a note that it was cancelled.
  *
  * It also keeps the conversation going when the service moves: a model the backend no
  * longer supports is replaced by its catalog upgrade (or the default) with one notice, and
@@ -131,6 +132,9 @@ export type AgentEvent =
     usage: Usage;
     stopReason: "answered" | "round_limit";
   };
+
+/** What a cancelled request leaves in the conversation. */
+export const CANCELLED_NOTE = "[The person cancelled the request above before it was finished.]";
 
 const REPLAYED = new Set(["message", "reasoning", "function_call", "function_call_output"]);
 
@@ -271,10 +275,28 @@ export class Agent {
     options: { signal?: AbortSignal; followUps?: () => string[] } = {},
   ): AsyncGenerator<AgentEvent, void, undefined> {
     const signal = options.signal ?? new AbortController().signal;
+    const round: InputItem[] = typeof input === "string" ? [userMessage(input)] : [...input];
+    try {
+      yield* this.#turn(round, signal, options.followUps);
+    } catch (e) {
+      // A cancelled request leaves its words and a note, so the model knows what happened
+      // when the person asks next; what the model did meanwhile is not kept (it may be half).
+      if (signal.aborted) {
+        const asked = round.filter((i) => i.type === "message" && i.role === "user");
+        await this.#o.session.append([...asked, userMessage(CANCELLED_NOTE)]).catch(() => {});
+      }
+      throw e;
+    }
+  }
+
+  async *#turn(
+    round: InputItem[],
+    signal: AbortSignal,
+    followUps: (() => string[]) | undefined,
+  ): AsyncGenerator<AgentEvent, void, undefined> {
     const o = this.#o;
     const maxRounds = o.maxRounds ?? 100;
     const total = emptyUsage();
-    let round: InputItem[] = typeof input === "string" ? [userMessage(input)] : [...input];
     for (let rounds = 1;; rounds++) {
       const limit = this.compactionLimit;
       if (limit !== undefined && this.contextTokens(round) > limit) {
@@ -311,7 +333,12 @@ export class Agent {
       if (signal.aborted) throw new CodexError("aborted", "The turn was cancelled.");
       await o.session.append(round);
       if (response.usage) await o.session.recordUsage(response.usage, covered);
-      round = calls.length ? (options.followUps?.() ?? []).map(userMessage) : [];
+      // The round is committed: start the next one with what arrived meanwhile.
+      round.splice(
+        0,
+        round.length,
+        ...(calls.length ? (followUps?.() ?? []).map(userMessage) : []),
+      );
       if (!calls.length || rounds >= maxRounds) {
         yield {
           type: "done",

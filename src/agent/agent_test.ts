@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { CodexError } from "../codex/errors.ts";
 import { fault, item, reply } from "../testing/mod.ts";
 import { defineTool, type Tool } from "../tools/tool.ts";
-import type { AgentEvent } from "./agent.ts";
+import { type AgentEvent, CANCELLED_NOTE } from "./agent.ts";
 import { inputOf, run, withRig } from "./_test_rig.ts";
 
 /** Two calls of this tool only finish when both have started: proves they run at once. */
@@ -149,7 +149,7 @@ test("agent: a fatal error ends the turn and commits nothing", () =>
     assert.equal((await store.open(agent.sessionId)).items.length, 0);
   }));
 
-test("agent: cancelling during a tool kills it and leaves the round uncommitted", () =>
+test("agent: cancelling during a tool kills it; only the request and a note are kept", () =>
   withRig(async ({ fake, make, store }) => {
     fake.enqueue(reply.items([item.call("bash", { command: "sleep 30" })]));
     const agent = await make();
@@ -164,7 +164,16 @@ test("agent: cancelling during a tool kills it and leaves the round uncommitted"
       })(),
       (e) => e instanceof CodexError && e.code === "aborted",
     );
-    assert.equal((await store.open(agent.sessionId)).items.length, 0);
+    const kept = (await store.open(agent.sessionId)).items;
+    assert.deepEqual(
+      kept.map((m) => m.type === "message" ? m.content[0].text : m.type),
+      ["wait", CANCELLED_NOTE],
+      "the half-done round (the call without its output) is not kept",
+    );
+    // The next request tells the model what happened, and the strict fake accepts it.
+    fake.enqueue(reply.text("ok"));
+    await run(agent, "what happened?");
+    assert.equal(fake.responsesRequests().at(-1)!.status, 200);
   }));
 
 test("agent: the round limit stops a model that never stops calling tools", () =>
