@@ -184,6 +184,7 @@ async function runTurn(
   const onSigint = () => ctl.abort();
   process.on("SIGINT", onSigint);
   try {
+    ui.busy?.("thinking");
     for await (const ev of agent.run(prompt, { signal: ctl.signal })) ui.event(ev);
     return EXIT.ok;
   } catch (e) {

@@ -40,6 +40,8 @@ export interface Renderer {
   error(code: string, message: string): void;
   /** Show a notice (for example an effort that was clamped). */
   notice(text: string): void;
+  /** Waiting for the model (a terminal shows a spinner with the time spent). */
+  busy?(label: string): void;
 }
 
 const style = (on: boolean) => ({
@@ -89,6 +91,8 @@ export class TerminalRenderer implements Renderer {
   #rate?: RateLimitSnapshot;
   #color: boolean;
   #ticker?: ReturnType<typeof setInterval>;
+  #spinner?: { timer: ReturnType<typeof setInterval>; drawn: boolean };
+  #running = new Map<string, string>();
 
   /** Render to `out` (and notices/errors to `err`), coloured when `color`. */
   constructor(out: Sink, err: Sink, color: boolean) {
@@ -119,6 +123,37 @@ export class TerminalRenderer implements Renderer {
     this.#err.write("\n");
   }
 
+  /**
+   * A spinner with the time spent, on a terminal only, after a moment (a quick answer shows
+   * none); any output takes it away first.
+   */
+  busy(label: string): void {
+    this.#idle();
+    if (!this.#color) return;
+    const since = Date.now();
+    const frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+    let n = 0;
+    const spinner = {
+      drawn: false,
+      timer: setInterval(() => {
+        const s = (Date.now() - since) / 1000;
+        if (s < 0.3) return;
+        spinner.drawn = true;
+        this.#err.write(
+          `\r\x1b[K${this.#s.dim(`${frames[n++ % frames.length]} ${label} ${s.toFixed(0)}s`)}`,
+        );
+      }, 100),
+    };
+    this.#spinner = spinner;
+  }
+
+  #idle() {
+    if (!this.#spinner) return;
+    clearInterval(this.#spinner.timer);
+    if (this.#spinner.drawn) this.#err.write("\r\x1b[K");
+    this.#spinner = undefined;
+  }
+
   #switch(mode: "none" | "text" | "reasoning") {
     if (this.#mode !== mode && this.#mode !== "none") this.#out.write("\n");
     this.#mode = mode;
@@ -140,6 +175,8 @@ export class TerminalRenderer implements Renderer {
   }
 
   error(code: string, message: string): void {
+    this.#idle();
+    this.#running.clear();
     this.#stopCountdown();
     this.#switch("none");
     if (code === "aborted") return this.#err.write(this.#s.dim("cancelled\n"));
@@ -148,6 +185,7 @@ export class TerminalRenderer implements Renderer {
 
   event(ev: AgentEvent): void {
     const s = this.#s;
+    this.#idle();
     this.#stopCountdown();
     switch (ev.type) {
       case "text_delta":
@@ -166,10 +204,18 @@ export class TerminalRenderer implements Renderer {
         this.#out.write(
           `${s.cyan("▸")} ${s.bold(ev.name)} ${s.dim(describeCall(ev.name, ev.arguments))}\n`,
         );
+        this.#running.set(ev.callId, ev.name);
+        this.busy(`running ${[...new Set(this.#running.values())].join(", ")}`);
         break;
       case "tool_end":
         this.#out.write(
           `  ${ev.ok ? s.green("✓") : s.red("✗")} ${s.dim(`${ev.name}: ${ev.summary}`)}\n`,
+        );
+        this.#running.delete(ev.callId);
+        this.busy(
+          this.#running.size
+            ? `running ${[...new Set(this.#running.values())].join(", ")}`
+            : "thinking",
         );
         break;
       case "usage":
