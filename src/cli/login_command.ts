@@ -26,18 +26,31 @@ import { bold, dim, interactiveLogin, tty } from "./login_ui.ts";
 /** Exit codes (documented in the README). */
 export const LOGIN_EXIT = { ok: 0, failed: 1, usage: 2, notLoggedIn: 3, cancelled: 130 } as const;
 
-const HELP = `codex-provider login ${denoJson.version}: sign in with your ChatGPT account
+/** How the command was started, for its help and messages. */
+export interface LoginInvocation {
+  /** The command a person typed (default `deno task login`). */
+  invokedAs?: string;
+  /** The command that logs in, for "log in" hints (default: `invokedAs`). */
+  loginCommand?: string;
+  /** The token file used when none is named (shown in the help). */
+  defaultTokenFile?: string;
+}
+
+const help = (as: string, login: string, tokenFile: string) => {
+  const w = Math.max(login.length + 10, as.length + 16);
+  const row = (command: string, what: string) => `  ${command.padEnd(w)}   ${what}`;
+  return `codex-provider login ${denoJson.version}: sign in with your ChatGPT account
 
 Usage:
-  deno task login [login] [options]   sign in (browser; paste mode over SSH or with no display)
-  deno task login status [--json]     who is signed in, plan, account, token expiry, token file
-  deno task login logout              revoke the login and delete the token file
+${row(`${login} [options]`, "sign in (browser; paste mode over SSH or with no display)")}
+${row(`${as} status [--json]`, "who is signed in, plan, account, token expiry, token file")}
+${row(`${as} logout`, "revoke the login and delete the token file")}
 
 Options:
   --device             sign in with a code typed at auth.openai.com/codex/device (no browser here)
   --no-browser         paste mode: open the printed address anywhere, paste back where it lands
   --port N             callback port (default ${CALLBACK_PORTS.join(", then ")})
-  --token-file PATH    token file (default $CODEX_TOKEN_FILE or ${defaultTokenFile()})
+  --token-file PATH    token file (default $CODEX_TOKEN_FILE or ${tokenFile})
   --codex-store        keep tokens in the Codex CLI's $CODEX_HOME/auth.json, shared with it
   --import-codex-cli   copy the Codex CLI's current login instead of signing in
   --json               (status) one JSON object, for programs
@@ -47,6 +60,7 @@ Environment: CODEX_AUTH_ISSUER (default ${DEFAULT_ISSUER}), CODEX_TOKEN_FILE, CO
 CODEX_PROVIDER_HOME, BROWSER (the command that opens the sign-in page).
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 not logged in (status, logout), 130 cancelled.
 `;
+};
 
 class UsageError extends Error {}
 
@@ -58,10 +72,12 @@ interface Options {
   tokenFile?: string;
   codexStore: boolean;
   importCodexCli: boolean;
+  /** The command that logs in, named in messages. */
+  loginCommand: string;
   json: boolean;
 }
 
-function parse(argv: string[]): Options | "help" | "version" {
+function parse(argv: string[]): Omit<Options, "loginCommand"> | "help" | "version" {
   let p;
   try {
     p = parseArgs({
@@ -116,14 +132,17 @@ function issuer(): string {
 
 /** The store a login writes to. */
 function targetStore(o: Options): TokenStore {
-  if (o.codexStore) return new TokenStore({ path: codexAuthFile(), format: "codex-cli" });
-  return new TokenStore({ path: o.tokenFile ?? defaultTokenFile() });
+  const loginCommand = o.loginCommand;
+  if (o.codexStore) {
+    return new TokenStore({ path: codexAuthFile(), format: "codex-cli", loginCommand });
+  }
+  return new TokenStore({ path: o.tokenFile ?? defaultTokenFile(), loginCommand });
 }
 
 /** The store status and logout look at: as the agent finds it, or the one named. */
 async function existingSource(o: Options): Promise<TokenSource> {
   if (o.codexStore) return { path: codexAuthFile(), format: "codex-cli" };
-  return await findTokenSource(o.tokenFile, currentEnv(), "deno task login");
+  return await findTokenSource(o.tokenFile, currentEnv(), o.loginCommand);
 }
 
 const err = (s: string) => process.stderr.write(s);
@@ -149,7 +168,7 @@ async function currentLogin(
 ): Promise<{ source: TokenSource; t: StoredTokens } | TokenFileError> {
   try {
     const source = await existingSource(o);
-    return { source, t: await new TokenStore(source).read() };
+    return { source, t: await new TokenStore({ ...source, loginCommand: o.loginCommand }).read() };
   } catch (e) {
     if (e instanceof TokenFileError) return e;
     throw e;
@@ -262,9 +281,16 @@ async function login(o: Options): Promise<number> {
 }
 
 /** Run the login CLI; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const o = parseCommand(argv, parse, HELP, LOGIN_EXIT.usage);
-  if (typeof o === "number") return o;
+export async function main(argv: string[], how: LoginInvocation = {}): Promise<number> {
+  const invokedAs = how.invokedAs ?? "deno task login";
+  const text = help(
+    invokedAs,
+    how.loginCommand ?? `${invokedAs} [login]`,
+    how.defaultTokenFile ?? defaultTokenFile(),
+  );
+  const parsed = parseCommand(argv, parse, text, LOGIN_EXIT.usage);
+  if (typeof parsed === "number") return parsed;
+  const o: Options = { ...parsed, loginCommand: how.loginCommand ?? invokedAs };
   try {
     if (o.command === "status") return await status(o);
     if (o.command === "logout") return await logout(o);

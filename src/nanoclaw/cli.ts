@@ -13,6 +13,7 @@ import { exitOnUncaught } from "../cli/uncaught.ts";
 import { installPlugin } from "./install.ts";
 import { installV2, isNanoClaw2, uninstallV2 } from "../nanoclaw2/install.ts";
 import { NANOCLAW_TOKEN_FILE } from "./protocol.ts";
+import denoJson from "../../deno.json" with { type: "json" };
 
 const HELP = `nanoclaw-codex-provider: NanoClaw on your ChatGPT subscription (the Codex backend)
 
@@ -23,6 +24,7 @@ Usage (in your NanoClaw folder):
   npx nanoclaw-codex-provider login [options]          sign in (browser, paste mode, --device)
   npx nanoclaw-codex-provider status [--json]          who is signed in
   npx nanoclaw-codex-provider logout                   revoke and delete the tokens
+  npx nanoclaw-codex-provider --version                the version
 
 Tokens go to ${NANOCLAW_TOKEN_FILE} in the current folder (NanoClaw's data folder) unless
 --token-file or CODEX_TOKEN_FILE says otherwise. 'login --help' lists the login options.
@@ -71,11 +73,22 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  if (command === "-v" || command === "--version" || command === "version") {
+    process.stdout.write(`${denoJson.version}\n`);
+    return 0;
+  }
   if (["login", "status", "logout"].includes(command)) {
-    const named = rest.some((a) => a === "--token-file" || a.startsWith("--token-file=")) ||
-      !!process.env.CODEX_TOKEN_FILE;
-    const tokenFile = named ? [] : ["--token-file", join(process.cwd(), NANOCLAW_TOKEN_FILE)];
-    return await login([command, ...tokenFile, ...rest]);
+    // NanoClaw's token file, unless another is named or the Codex CLI's store is asked for.
+    const named = rest.some((a) =>
+      a === "--token-file" || a.startsWith("--token-file=") || a === "--codex-store"
+    ) || !!process.env.CODEX_TOKEN_FILE;
+    const nanoclawFile = join(process.cwd(), NANOCLAW_TOKEN_FILE);
+    const tokenFile = named ? [] : ["--token-file", nanoclawFile];
+    return await login([command, ...tokenFile, ...rest], {
+      invokedAs: "npx nanoclaw-codex-provider",
+      loginCommand: "npx nanoclaw-codex-provider login",
+      defaultTokenFile: process.env.CODEX_TOKEN_FILE ?? nanoclawFile,
+    });
   }
   process.stderr.write(`error: unknown command '${command}'. See --help.\n`);
   return 2;

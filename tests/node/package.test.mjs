@@ -83,6 +83,27 @@ test("package: the login bin defaults to NanoClaw's data/codex-tokens.json", asy
     });
     assert.equal(r.status, 3);
     assert.match(JSON.parse(r.stdout).reason, /data\/codex-tokens\.json/);
+    // The messages name the command this package's users typed, not the Deno task.
+    const plain = spawnSync(process.execPath, [join(PKG, "dist/cli.js"), "status"], {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+    });
+    assert.equal(plain.status, 3);
+    assert.match(plain.stderr, /Log in: npx nanoclaw-codex-provider login/);
+    assert.doesNotMatch(plain.stderr, /deno task/);
+    const help = spawnSync(process.execPath, [join(PKG, "dist/cli.js"), "login", "--help"], {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+    });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /npx nanoclaw-codex-provider login \[options\]/);
+    assert.doesNotMatch(help.stdout, /deno task/);
+    const version = spawnSync(process.execPath, [join(PKG, "dist/cli.js"), "--version"], {
+      encoding: "utf8",
+    });
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
