@@ -40,6 +40,52 @@ async function bundle(
   if (!r.success) {
     throw new Error(`bundling ${entry} failed:\n${new TextDecoder().decode(r.stderr)}`);
   }
+  if (opts.types) {
+    const dts = outfile.replace(/\.js$/, ".d.ts");
+    await writeFile(dts, onlyExports(await readFile(dts, "utf8"), await publicNames(entry)));
+  }
+}
+
+/**
+ * The names a module really exports (types too), as `deno doc` reads them from its source.
+ */
+async function publicNames(entry: string): Promise<Set<string>> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", entry],
+    cwd: ROOT,
+  }).output();
+  if (!r.success) {
+    throw new Error(`deno doc ${entry} failed:\n${new TextDecoder().decode(r.stderr)}`);
+  }
+  const doc = JSON.parse(new TextDecoder().decode(r.stdout)) as {
+    nodes: Record<string, { symbols: { name: string }[] }>;
+  };
+  return new Set(Object.values(doc.nodes).flatMap((n) => n.symbols.map((s) => s.name)));
+}
+
+/**
+ * A bundled .d.ts keeps the `export` of every declaration it gathered from every module, so
+ * it would declare names the bundle does not export (tsc accepts the import, Node refuses
+ * it). Declarations outside `names` stay, as local ones.
+ */
+export function onlyExports(dts: string, names: Set<string>): string {
+  // Where a module was not inlined, its types come from the library's own bundle.
+  const fromLibrary = new Set<string>();
+  dts = dts.replace(
+    /^import type \{([^}]*)\} from "\.\.?\/[^"]*";\n/gm,
+    (_line, list: string) => {
+      for (const n of list.split(",")) if (n.trim()) fromLibrary.add(n.trim());
+      return "";
+    },
+  );
+  const head = fromLibrary.size
+    ? `import type { ${[...fromLibrary].join(", ")} } from "./mod.js";\n`
+    : "";
+  // In a .d.ts every top-level declaration counts as exported unless the file says `export {}`.
+  return head + dts.replace(
+    /^export ((?:declare )?(?:abstract )?(?:class|function|const|let|var|enum|namespace|interface|type) (\w+))/gm,
+    (line, rest: string, name: string) => names.has(name) ? line : rest,
+  ) + "export {};\n";
 }
 
 /**

@@ -4,7 +4,7 @@
 // NanoClaw's entrypoint does (tsc, then node, ContainerInput on stdin).
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -105,6 +105,59 @@ test("npm package: provider-codex.ts compiles with NanoClaw's tsc (strict, NodeN
     assert.deepEqual(parseOutputs(out).map((o) => o.result), ["compiled and running", null]);
   } finally {
     await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("npm package: its .d.ts pass tsc (strict, no skipLibCheck) and declare no phantom export", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "cp-types-"));
+  try {
+    await mkdir(join(dir, "node_modules"));
+    await symlink(
+      new URL("../npm", import.meta.url).pathname,
+      join(dir, "node_modules", "nanoclaw-codex-provider"),
+    );
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "user", type: "module" }));
+    const tsconfig = (file: string) => ({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2022", "DOM", "DOM.Iterable"],
+        types: [],
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+      },
+      files: [file],
+    });
+    // What a library user writes; `./testing` needs @types/node and is left out here.
+    await writeFile(
+      join(dir, "good.ts"),
+      `import { Agent, CodexError, ResponsesClient, TokenStore, REASONING_EFFORTS, type ModelInfo } from "nanoclaw-codex-provider";
+import plugin from "nanoclaw-codex-provider/host";
+import { runProvider } from "nanoclaw-codex-provider/container";
+const m: ModelInfo[] = [];
+console.log(Agent, CodexError, ResponsesClient, TokenStore, REASONING_EFFORTS, m, plugin.getSecrets, runProvider);
+`,
+    );
+    // An internal constant of the bundle: declared locally, never exported.
+    await writeFile(
+      join(dir, "phantom.ts"),
+      `import { HEADER } from "nanoclaw-codex-provider";\nconsole.log(HEADER);\n`,
+    );
+    const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
+    const tsc = async (file: string) => {
+      const project = join(dir, `tsconfig.${file}.json`);
+      await writeFile(project, JSON.stringify(tsconfig(file)));
+      return spawnSync(deno, ["run", "-A", TSC, "-p", project], { encoding: "utf8" });
+    };
+    const good = await tsc("good.ts");
+    assert.equal(good.status, 0, `tsc failed:\n${good.stdout}${good.stderr}`);
+    const phantom = await tsc("phantom.ts");
+    assert.notEqual(phantom.status, 0, "tsc accepted an import the runtime module lacks");
+    assert.match(phantom.stdout, /HEADER/);
+  } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -55,7 +55,7 @@ export interface OAuthContext {
   tokenFaults: TokenFault[];
 }
 
-type Body = Record<string, unknown>;
+type FormBody = Record<string, unknown>;
 function oauthError(res: ServerResponse, status: number, e: GrantError): number {
   return json(res, status, { error: { code: e.code, message: e.message } });
 }
@@ -110,7 +110,7 @@ async function approve(res: ServerResponse, q: Record<string, string>, ctx: OAut
   return await Promise.resolve(302);
 }
 
-async function token(body: Body, res: ServerResponse, ctx: OAuthContext): Promise<number> {
+async function token(body: FormBody, res: ServerResponse, ctx: OAuthContext): Promise<number> {
   const fault = ctx.tokenFaults.shift();
   if (fault === "reset") {
     res.socket?.destroy();
@@ -153,7 +153,7 @@ export async function handleOAuth(
   req: IncomingMessage,
   path: string,
   query: Record<string, string>,
-  body: Body | undefined,
+  body: FormBody | undefined,
   res: ServerResponse,
   ctx: OAuthContext,
 ): Promise<number | undefined> {

@@ -26,6 +26,33 @@ test("package: every export resolves and loads under Node", async () => {
   );
 });
 
+test("package: each .d.ts declares exactly the values its module exports (no phantoms)", async () => {
+  for (const name of ["mod", "host", "container", "testing"]) {
+    const dts = await readFile(join(PKG, `dist/${name}.d.ts`), "utf8");
+    // A .d.ts without `export {}` would export every declaration, exported or not.
+    assert.match(dts, /^export \{\};$/m, `${name}.d.ts ends its implicit exports`);
+    const declared = new Set();
+    const decl = /^export declare (?:abstract )?(?:class|function|const|let|var|enum) (\w+)/gm;
+    for (const m of dts.matchAll(decl)) declared.add(m[1]);
+    for (const m of dts.matchAll(/^export \{([^}]+)\}/gm)) {
+      for (const part of m[1].split(",")) {
+        const n = part.trim();
+        if (n && !n.startsWith("type ")) declared.add(n.split(/\s+as\s+/).pop());
+      }
+    }
+    if (/^export default /m.test(dts)) declared.add("default");
+    const runtime = await import(join(PKG, `dist/${name}.js`));
+    const phantoms = [...declared].filter((n) => !(n in runtime));
+    assert.deepEqual(phantoms, [], `${name}.d.ts declares what ${name}.js lacks`);
+    assert.deepEqual(
+      Object.keys(runtime).filter((n) => !declared.has(n)),
+      [],
+      `${name}.js exports what ${name}.d.ts does not declare`,
+    );
+    assert.ok(declared.size > 1, name);
+  }
+});
+
 test("package: the container provider is one file importing only node: built-ins", async () => {
   const text = await readFile(join(PKG, "dist/container.js"), "utf8");
   const specs = [
