@@ -119,7 +119,15 @@ export { type FileLockOptions, LockTimeoutError, withFileLock } from "./src/fs/f
 
 export { writeFileAtomic } from "./src/fs/atomic_write.ts";
 
-export { type Tool, type ToolContext, ToolError, type ToolResult } from "./src/tools/tool.ts";
+export {
+  defineTool,
+  intArg,
+  stringArg,
+  type Tool,
+  type ToolContext,
+  ToolError,
+  type ToolResult,
+} from "./src/tools/tool.ts";
 export { Workspace } from "./src/tools/workspace.ts";
 export {
   BASH_ENV_ALLOW,

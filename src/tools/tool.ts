@@ -71,7 +71,35 @@ export function intArg(
   return v;
 }
 
-/** Define a function tool with the fields the Codex CLI sends. */
+/**
+ * Define a function tool with the fields the Codex CLI sends. With {@link stringArg},
+ * {@link intArg} and {@link ToolError} it makes a custom tool for the agent's `ToolSet`.
+ *
+ * @example
+ * ```ts
+ * import { defineTool, stringArg, type Tool, ToolSet, Workspace } from "@x/codex-provider";
+ *
+ * const shout: Tool = {
+ *   definition: defineTool("shout", "Upper-case a text.", { text: { type: "string" } }, [
+ *     "text",
+ *   ]),
+ *   run(args) {
+ *     const text = stringArg(args, "text");
+ *     return Promise.resolve({ ok: true, output: text.toUpperCase(), summary: "shout" });
+ *   },
+ * };
+ * const tools = new ToolSet([shout]);
+ * const ctx = {
+ *   workspace: await Workspace.open(Deno.cwd()),
+ *   signal: new AbortController().signal,
+ *   secrets: [],
+ * };
+ * const r = await tools.run("shout", '{"text":"hi"}', ctx);
+ * if (r.output !== "HI") throw new Error(r.output);
+ * const bad = await tools.run("shout", "{}", ctx); // a refusal the model reads, not a throw
+ * if (bad.ok || !bad.output.includes("'text' is required")) throw new Error(bad.output);
+ * ```
+ */
 export function defineTool(
   name: string,
   description: string,
