@@ -117,7 +117,7 @@ export {
 } from "./src/auth/oauth.ts";
 export { type FileLockOptions, LockTimeoutError, withFileLock } from "./src/fs/file_lock.ts";
 
-export { writeFileAtomic } from "./src/fs/atomic_write.ts";
+export { type AtomicWriteOptions, writeFileAtomic } from "./src/fs/atomic_write.ts";
 
 export {
   defineTool,

@@ -10,7 +10,7 @@ import process from "node:process";
 import { main } from "./login_command.ts";
 import { exitOnUncaught } from "./uncaught.ts";
 
-export { LOGIN_EXIT, main } from "./login_command.ts";
+export { LOGIN_EXIT, type LoginInvocation, main } from "./login_command.ts";
 
 if (import.meta.main) {
   exitOnUncaught();

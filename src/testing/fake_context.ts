@@ -49,7 +49,7 @@ export function visibleText(
 
 /** Tokens the request's input takes, four characters a token, compactions opened. */
 export function inputTokens(
-  body: Item,
+  body: Record<string, unknown>,
   opened: (encrypted: string) => string | undefined,
 ): number {
   const input = Array.isArray(body.input) ? body.input as Item[] : [];

@@ -17,4 +17,4 @@ export * from "./fake_backend.ts";
 export * from "./script.ts";
 export { fakeSummary, inputTokens, visibleText } from "./fake_context.ts";
 export { type FakeIdentity, mintJwt } from "./jwt.ts";
-export { FakeAuthority, s256 } from "./fake_authority.ts";
+export { FakeAuthority, type FakeDevice, type GrantError, s256 } from "./fake_authority.ts";
