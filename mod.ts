@@ -7,25 +7,37 @@
  * write_file, list_files behind a workspace guard), `agent` (the turn loop and sessions).
  * The fake backend for tests lives in `@x/codex-provider/testing`.
  *
- * @example
- * ```ts ignore
+ * @example The agent against the fake backend (with your subscription, the credentials are
+ * `storeCredentials(await openTokenStore())` and `baseUrl` is left out)
+ * ```ts
  * import {
- *   Agent, DEFAULT_TOOLS, openTokenStore, ResponsesClient, selectModel, SessionStore,
- *   storeCredentials, ToolSet, Workspace,
+ *   Agent, DEFAULT_TOOLS, ResponsesClient, selectModel, SessionStore, ToolSet, Workspace,
  * } from "@x/codex-provider";
+ * import { reply, startFakeBackend } from "@x/codex-provider/testing";
  *
- * const client = new ResponsesClient({ credentials: storeCredentials(await openTokenStore()) });
- * const workspace = await Workspace.open(".");
- * const session = await new SessionStore("./sessions").create();
+ * const fake = await startFakeBackend();
+ * const t = fake.issueTokens();
+ * fake.enqueue(reply.text("This folder holds one file."));
+ * const dir = await Deno.makeTempDir();
+ * const client = new ResponsesClient({
+ *   baseUrl: fake.baseUrl,
+ *   credentials: () => Promise.resolve({ accessToken: t.access_token, accountId: t.account_id }),
+ * });
  * const choice = selectModel(await client.catalog.load(), {}); // the catalog's default
  * const agent = new Agent({
  *   client, catalog: client.catalog, model: choice.model.slug,
  *   instructions: "You are a helpful coding agent.",
- *   tools: new ToolSet(DEFAULT_TOOLS), workspace, session,
+ *   tools: new ToolSet(DEFAULT_TOOLS),
+ *   workspace: await Workspace.open(dir),
+ *   session: await new SessionStore(`${dir}/.sessions`).create(),
  * });
+ * let answer = "";
  * for await (const ev of agent.run("What is in this folder?")) {
- *   if (ev.type === "text_delta") console.log(ev.delta);
+ *   if (ev.type === "text_delta") answer += ev.delta;
  * }
+ * await fake.close();
+ * await Deno.remove(dir, { recursive: true });
+ * if (answer !== "This folder holds one file.") throw new Error(answer);
  * ```
  *
  * @module

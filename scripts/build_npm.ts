@@ -140,8 +140,11 @@ async function build() {
       "NanoClaw provider plugin and library: your ChatGPT Plus/Pro subscription as the agent's backend, through the Codex CLI's OAuth and the Codex Responses API",
     license: "MIT",
     type: "module",
+    homepage: "https://jsr.io/@x/codex-provider",
     engines: { node: ">=20.12" },
     keywords: ["nanoclaw", "codex", "chatgpt", "openai", "oauth", "agent"],
+    types: "./dist/mod.d.ts",
+    main: "./dist/mod.js",
     exports: {
       ".": exp("mod"),
       "./host": exp("host"),
@@ -225,20 +228,25 @@ ${js}`,
 /** The package's README: the repository README's NanoClaw section, under a short intro. */
 async function npmReadme(): Promise<string> {
   const readme = await readFile(join(ROOT, "README.md"), "utf8");
-  const start = readme.indexOf("## NanoClaw");
-  const end = readme.indexOf("\n## ", start + 3);
-  if (start < 0) throw new Error("README.md has no '## NanoClaw' section for the npm README.");
-  const section = readme.slice(start, end < 0 ? undefined : end).replace(
-    /^## NanoClaw[^\n]*\n/,
-    "",
-  );
+  const section = (title: string) => {
+    const start = readme.indexOf(`\n## ${title}\n`);
+    if (start < 0) throw new Error(`README.md has no '## ${title}' section for the npm README.`);
+    const end = readme.indexOf("\n## ", start + 3);
+    return readme.slice(start + title.length + 5, end < 0 ? undefined : end);
+  };
+  // The library example, as a Node user imports it.
+  const library = section("Use as a library")
+    .replaceAll('from "@x/codex-provider"', `from "${NAME}"`)
+    .replace(/^Deno \(`deno add [^\n]*\n/m, `Node 20.12+ (\`npm i ${NAME}\`, ESM):\n`);
   return `# ${NAME}
 
 Run [NanoClaw](https://github.com/qwibitai/nanoclaw)'s agent on your ChatGPT Plus/Pro
 subscription: the Codex CLI's OAuth login, the ChatGPT backend's Codex Responses API, and a
 tool-using agent loop with NanoClaw's tools, sessions and follow-ups. Built from codex-provider
 (\`@x/codex-provider\` on JSR), MIT licensed.
-${section}`;
+${section("NanoClaw")}
+## Use as a library
+${library}`;
 }
 
 if (import.meta.main) await build();

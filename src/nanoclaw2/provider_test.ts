@@ -72,7 +72,8 @@ async function withRig(
   } finally {
     config.refresher.stop();
     await fake.close();
-    await rm(dir, { recursive: true, force: true });
+    // A child (the MCP server, a token lock's holder) may still be letting go of a file.
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 }
 
