@@ -1,6 +1,6 @@
 /**
  * The token files: ours (`tokens.json`) and the Codex CLI's (`auth.json`), read into one
- * shape. Ours is written atomically, mode 0600, in a 0700 folder.
+ * shape. Ours is written atomically, mode 0600; a folder made for it is 0700.
  *
  * @module
  */
@@ -133,7 +133,7 @@ export async function readTokenFile(path: string, loginHint: string): Promise<St
   });
 }
 
-/** Write our token file atomically (0600 file, 0700 folder). */
+/** Write our token file atomically (0600; a missing folder is made 0700, an existing one is left). */
 export async function writeTokenFile(path: string, tokens: StoredTokens): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(tokens, null, 2) + "\n", {
     mode: 0o600,

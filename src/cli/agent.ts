@@ -8,7 +8,7 @@
 
 import { dirname, resolve } from "node:path";
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCommand, parseCommandLine, UsageError } from "./command.ts";
 import { Agent } from "../agent/agent.ts";
 import { codingInstructions } from "../agent/instructions.ts";
 import { SessionError, SessionStore } from "../agent/session_store.ts";
@@ -36,7 +36,6 @@ import { exitOnUncaught } from "./uncaught.ts";
 import { JsonRenderer, type Renderer, TerminalRenderer } from "./render.ts";
 import { relaunchSandboxed } from "./relaunch.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { parseCommand } from "./command.ts";
 
 /** How a person of this checkout logs in. */
 const LOGIN_COMMAND = "deno task login";
@@ -93,31 +92,24 @@ interface Options {
   maxRounds: number;
 }
 
-class UsageError extends Error {}
-
 function parse(argv: string[]): Options | "help" | "version" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: "string", short: "m" },
-        effort: { type: "string", short: "e" },
-        cwd: { type: "string", short: "C" },
-        resume: { type: "string", short: "r" },
-        json: { type: "boolean", default: false },
-        fast: { type: "boolean", default: false },
-        network: { type: "boolean", default: false },
-        "token-file": { type: "string" },
-        "max-rounds": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "v", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}. See --help.`);
-  }
+  const parsed = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: "string", short: "m" },
+      effort: { type: "string", short: "e" },
+      cwd: { type: "string", short: "C" },
+      resume: { type: "string", short: "r" },
+      json: { type: "boolean", default: false },
+      fast: { type: "boolean", default: false },
+      network: { type: "boolean", default: false },
+      "token-file": { type: "string" },
+      "max-rounds": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", short: "v", default: false },
+    },
+  });
   const v = parsed.values;
   if (v.help) return "help";
   if (v.version) return "version";

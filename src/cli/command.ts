@@ -6,6 +6,7 @@
  */
 
 import process from "node:process";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** A parser's answer: the options, or a request for help or the version. */
@@ -35,5 +36,44 @@ export function parseCommand<T>(
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return usageExit;
+  }
+}
+
+/** Bad usage: the command prints the message and exits 2. */
+export class UsageError extends Error {
+  /** Create one; the message says what was wrong and what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** What `parseArgs`'s error says, in one line a person can act on. */
+export function usageMessage(e: Error & { code?: string }, positionals = false): string {
+  const quoted = e.message.match(/'([^']+)'/)?.[1] ?? "";
+  const option = quoted.split(/[ ,]+/).find((w) => w.startsWith("--")) ?? quoted;
+  switch (e.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option '${quoted}'. See --help for the options` +
+        (positionals ? " (an argument that starts with '-' goes after '--')." : ".");
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return /does not take an argument/.test(e.message)
+        ? `option '${option}' takes no value. See --help.`
+        : `option '${option}' needs a value. See --help.`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument '${quoted}'. See --help.`;
+    default:
+      return `${e.message}. See --help.`;
+  }
+}
+
+/** `parseArgs` (strict), throwing {@link UsageError} with {@link usageMessage}. */
+export function parseCommandLine<T extends ParseArgsConfig>(
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new UsageError(usageMessage(e as Error & { code?: string }, !!config.allowPositionals));
   }
 }

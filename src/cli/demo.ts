@@ -12,8 +12,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { parseArgs } from "node:util";
 import { describeTokens, writeTokenFile } from "../auth/token_file.ts";
+import { parseCommand, parseCommandLine } from "./command.ts";
 import type { InputItem } from "../codex/types.ts";
 import { item, reply, startFakeBackend } from "../testing/mod.ts";
 
@@ -32,18 +32,23 @@ function outputs(input: InputItem[]): string[] {
 
 /** Run the demo; returns the agent's exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: "boolean", default: false },
-      keep: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
+  const values = parseCommand(
+    argv,
+    (args) => {
+      const { values } = parseCommandLine({
+        args,
+        options: {
+          json: { type: "boolean", default: false },
+          keep: { type: "boolean", default: false },
+          help: { type: "boolean", short: "h", default: false },
+        },
+      });
+      return values.help ? "help" : values;
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+    HELP,
+    2,
+  );
+  if (typeof values === "number") return values;
   const root = await mkdtemp(join(tmpdir(), "codex-provider-demo-"));
   const workspace = join(root, "workspace");
   const home = join(root, "home");

@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCommand, parseCommandLine, UsageError } from "./command.ts";
 import { findTokenSource, type TokenSource } from "../auth/credentials.ts";
 import { OAuthError, type OAuthServer, revokeToken } from "../auth/oauth.ts";
 import type { SignedIn } from "../auth/pages.ts";
@@ -20,7 +20,6 @@ import {
 import { TokenStore } from "../auth/token_store.ts";
 import { codexAuthFile, currentEnv, defaultTokenFile } from "../paths.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { parseCommand } from "./command.ts";
 import { bold, dim, interactiveLogin, tty } from "./login_ui.ts";
 
 /** Exit codes (documented in the README). */
@@ -62,8 +61,6 @@ Exit codes: 0 done, 1 failed, 2 bad usage, 3 not logged in (status, logout), 130
 `;
 };
 
-class UsageError extends Error {}
-
 interface Options {
   command: "login" | "status" | "logout";
   device: boolean;
@@ -78,26 +75,21 @@ interface Options {
 }
 
 function parse(argv: string[]): Omit<Options, "loginCommand"> | "help" | "version" {
-  let p;
-  try {
-    p = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        device: { type: "boolean", default: false },
-        "no-browser": { type: "boolean", default: false },
-        port: { type: "string" },
-        "token-file": { type: "string" },
-        "codex-store": { type: "boolean", default: false },
-        "import-codex-cli": { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "v", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}. See --help.`);
-  }
+  const p = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      device: { type: "boolean", default: false },
+      "no-browser": { type: "boolean", default: false },
+      port: { type: "string" },
+      "token-file": { type: "string" },
+      "codex-store": { type: "boolean", default: false },
+      "import-codex-cli": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", short: "v", default: false },
+    },
+  });
   const v = p.values;
   if (v.help) return "help";
   if (v.version) return "version";

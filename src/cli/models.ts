@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCommand, parseCommandLine } from "./command.ts";
 import { findTokenSource, storeCredentials } from "../auth/credentials.ts";
 import { TokenFileError } from "../auth/token_file.ts";
 import { TokenStore } from "../auth/token_store.ts";
@@ -16,7 +16,6 @@ import { compactionLimit, defaultModel, effortsOf, listedModels } from "../codex
 import type { ModelInfo } from "../codex/types.ts";
 import { defaultSessionDir, modelsCacheFile } from "../paths.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { parseCommand } from "./command.ts";
 import { exitOnUncaught } from "./uncaught.ts";
 
 const LOGIN_COMMAND = "deno task login";
@@ -45,25 +44,18 @@ interface Options {
   tokenFile?: string;
 }
 
-class UsageError extends Error {}
-
 function parse(argv: string[]): Options | "help" | "version" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        all: { type: "boolean", default: false },
-        refresh: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        "token-file": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "v", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}. See --help.`);
-  }
+  const parsed = parseCommandLine({
+    args: argv,
+    options: {
+      all: { type: "boolean", default: false },
+      refresh: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      "token-file": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", short: "v", default: false },
+    },
+  });
   const v = parsed.values;
   if (v.help) return "help";
   if (v.version) return "version";
