@@ -60,6 +60,8 @@ export async function installPlugin(nanoclaw: string, dist: URL): Promise<string
   const target = join(nanoclaw, "plugins", "codex");
   await mkdir(target, { recursive: true });
   await copyFile(join(source, "host.js"), join(target, "host.js"));
+  // host.js is ESM; a checkout whose package.json names no "type" would make Node guess.
+  await writeFile(join(target, "package.json"), '{ "type": "module" }\n');
   await writeFile(
     join(target, "provider-codex.ts"),
     providerModule(await readFile(join(source, "container.js"), "utf8")),

@@ -76,6 +76,16 @@ test("package: `nanoclaw-codex-provider install` puts the plugin into a NanoClaw
       await readFile(join(dir, "plugins/codex/host.js"), "utf8"),
       await readFile(join(PKG, "dist/host.js"), "utf8"),
     );
+    // The host loads it as NanoClaw does (import), without a module-type warning, even in a
+    // checkout whose package.json names no "type".
+    const load = spawnSync(process.execPath, [
+      "--input-type=module",
+      "-e",
+      `const m = await import(${JSON.stringify(join(dir, "plugins/codex/host.js"))});
+       console.log(typeof m.default.getSecrets);`,
+    ], { encoding: "utf8" });
+    assert.equal(load.stdout.trim(), "function", load.stderr);
+    assert.doesNotMatch(load.stderr, /MODULE_TYPELESS_PACKAGE_JSON|Warning/);
     // The .ts form carries the container bundle, byte for byte, in one data: URL.
     const ts = await readFile(join(dir, "plugins/codex/provider-codex.ts"), "utf8");
     const url = ts.match(/import\("(data:text\/javascript,[^"]+)"\)/)?.[1];
