@@ -177,10 +177,12 @@ async function appendLine(path: string, record: SessionRecord, flag = "a"): Prom
  * @example
  * ```ts
  * import { SessionStore } from "@x/codex-provider";
- * const store = new SessionStore(await Deno.makeTempDir());
+ * const dir = await Deno.makeTempDir();
+ * const store = new SessionStore(dir);
  * const s = await store.create({ cwd: "." });
  * await s.append([{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }]);
  * console.log((await store.open(s.id)).items.length); // 1
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class SessionStore {

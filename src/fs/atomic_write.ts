@@ -24,6 +24,7 @@ export interface AtomicWriteOptions {
  * import { writeFileAtomic } from "@x/codex-provider";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a.json`, "{}", { mode: 0o600 });
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(

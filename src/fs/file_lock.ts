@@ -120,6 +120,7 @@ function released(path: string, ms: number): Promise<void> {
  * const dir = await Deno.makeTempDir();
  * const n = await withFileLock(`${dir}/tokens.json.lock`, () => Promise.resolve(42));
  * console.log(n); // 42
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function withFileLock<T>(

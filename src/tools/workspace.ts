@@ -26,6 +26,7 @@ function isPermissionError(e: unknown): boolean {
  * const ws = await Workspace.open(dir);
  * console.log(await ws.resolve("notes.txt", "read")); // the real path inside the workspace
  * await ws.resolve("../elsewhere.txt", "write").catch((e) => console.log(e.message)); // refused
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class Workspace {
