@@ -47,6 +47,34 @@ async function bundle(
 }
 
 /**
+ * The library, its fake and the bin share most of their code: bundle them together with code
+ * splitting, so each shared module is in the package once (in `dist/chunk-*.js`), and the
+ * terminal agent loads only when the bin runs it. Replaces the three entries' single-file
+ * bundles (which gave the .d.ts). NanoClaw's host.js and container.js stay single files.
+ */
+async function splitBundle(dist: string) {
+  const work = await mkdtemp(join(tmpdir(), "cp-split-"));
+  try {
+    // Entries in one folder, so the outputs are dist/mod.js, dist/testing.js, dist/cli.js.
+    await writeFile(join(work, "mod.ts"), `export * from "${ROOT}mod.ts";\n`);
+    await writeFile(join(work, "testing.ts"), `export * from "${ROOT}src/testing/mod.ts";\n`);
+    await writeFile(join(work, "cli.ts"), `import "${ROOT}src/nanoclaw/cli.ts";\n`);
+    const args = ["bundle", "--quiet", "--platform", "deno", "--format", "esm", "--minify"];
+    args.push("--code-splitting", "--outdir", dist);
+    const entries = ["mod.ts", "testing.ts", "cli.ts"].map((f) => join(work, f));
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [...args, ...entries],
+      cwd: ROOT,
+    }).output();
+    if (!r.success) {
+      throw new Error(`bundling the library failed:\n${new TextDecoder().decode(r.stderr)}`);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
  * The names a module really exports (types too), as `deno doc` reads them from its source.
  */
 async function publicNames(entry: string): Promise<Set<string>> {
@@ -118,7 +146,7 @@ async function build() {
   await bundle("src/nanoclaw/host.ts", join(dist, "host.js"), lib);
   await bundle("src/nanoclaw/container.ts", join(dist, "container.js"), lib);
   await bundle("src/testing/mod.ts", join(dist, "testing.js"), lib);
-  await bundle("src/nanoclaw/cli.ts", join(dist, "cli.js"), { minify: true });
+  await splitBundle(dist);
   const cli = join(dist, "cli.js");
   await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`);
   await chmod(cli, 0o755);

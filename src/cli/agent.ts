@@ -38,7 +38,28 @@ import { relaunchSandboxed } from "./relaunch.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** How a person of this checkout logs in. */
-const LOGIN_COMMAND = "deno task login";
+/** How the agent was started, for its help and messages. */
+export interface AgentInvocation {
+  /** The command a person typed, e.g. `deno task agent`. */
+  invokedAs: string;
+  /** The command that logs in. */
+  loginCommand: string;
+  /** The command that lists the models, where there is one. */
+  modelsCommand?: string;
+}
+
+/** The names of the commands, from where this module was loaded (this repository or JSR). */
+export function defaultInvocation(url: string = import.meta.url): AgentInvocation {
+  if (url.startsWith("file:")) {
+    return {
+      invokedAs: "deno task agent",
+      loginCommand: "deno task login",
+      modelsCommand: "deno task models",
+    };
+  }
+  const pkg = `jsr:${denoJson.name}`;
+  return { invokedAs: `deno run -A ${pkg}/agent`, loginCommand: `deno run -A ${pkg}/login` };
+}
 
 /** Exit codes (documented in the README). */
 export const EXIT = {
@@ -50,16 +71,20 @@ export const EXIT = {
   cancelled: 130,
 } as const;
 
-const HELP = `codex-provider agent ${denoJson.version}: a coding agent on your ChatGPT subscription
+const help = (how: AgentInvocation) => {
+  const as = how.invokedAs;
+  const pad = " ".repeat(Math.max(0, 15 - as.length));
+  const models = how.modelsCommand ? `\`${how.modelsCommand}\` lists them` : "see --model";
+  return `codex-provider agent ${denoJson.version}: a coding agent on your ChatGPT subscription
 
 Usage:
-  deno task agent [options] "prompt"     run one task and exit
-  deno task agent [options]              interactive session (/compact shortens the
-                                         context, /exit or Ctrl-D leaves)
+  ${as} [options] "prompt"${pad}     run one task and exit
+  ${as} [options]${pad}              interactive session (/compact shortens the
+  ${" ".repeat(as.length)}${pad}                        context, /exit or Ctrl-D leaves)
 
 Options:
   -m, --model NAME       model (default $CODEX_MODEL, else the catalog's default for your
-                         plan; \`deno task models\` lists them)
+                         plan; ${models})
   -e, --effort LEVEL     reasoning effort: ${REASONING_EFFORTS.join(" ")}
                          (default $CODEX_REASONING_EFFORT or the model's default; clamped
                          to what the model supports)
@@ -77,6 +102,7 @@ Environment: CODEX_BASE_URL (backend), CODEX_HOME (Codex CLI home), CODEX_PROVID
 (our folder: tokens and sessions), NO_COLOR.
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 not logged in, 4 usage or rate limit, 130 cancelled.
 `;
+};
 
 interface Options {
   prompt: string;
@@ -231,8 +257,11 @@ async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<
 }
 
 /** Run the agent CLI with `argv`; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const o = parseCommand(argv, parse, HELP, EXIT.usage);
+export async function main(
+  argv: string[],
+  how: AgentInvocation = defaultInvocation(),
+): Promise<number> {
+  const o = parseCommand(argv, parse, help(how), EXIT.usage);
   if (typeof o === "number") return o;
   const relaunched = await relaunchSandboxed(argv);
   if (relaunched !== undefined) return relaunched;
@@ -245,12 +274,12 @@ export async function main(argv: string[]): Promise<number> {
     const workspace = await Workspace.open(o.cwd).catch((e) => {
       throw new UsageError((e as Error).message); // -C naming a folder that is not there
     });
-    const source = await findTokenSource(o.tokenFile, process.env, LOGIN_COMMAND);
+    const source = await findTokenSource(o.tokenFile, process.env, how.loginCommand);
     let secrets: string[] = [];
     let plan: string | undefined;
     const tokens = new TokenStore({
       ...source,
-      loginCommand: LOGIN_COMMAND,
+      loginCommand: how.loginCommand,
       onWarning: (m) => ui.notice(m),
       lock: {
         onWait: (pid, until) =>

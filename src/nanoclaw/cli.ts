@@ -13,6 +13,7 @@ import { exitOnUncaught } from "../cli/uncaught.ts";
 import { installPlugin } from "./install.ts";
 import { installV2, isNanoClaw2, uninstallV2 } from "../nanoclaw2/install.ts";
 import { NANOCLAW_TOKEN_FILE } from "./protocol.ts";
+import { defaultTokenFile } from "../paths.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 const HELP = `nanoclaw-codex-provider: NanoClaw on your ChatGPT subscription (the Codex backend)
@@ -22,6 +23,8 @@ Usage (in your NanoClaw folder):
                                                        provider; 1.x: writes plugins/codex/)
   npx nanoclaw-codex-provider uninstall [NANOCLAW_DIR] take the NanoClaw 2 provider out again
   npx nanoclaw-codex-provider login [options]          sign in (browser, paste mode, --device)
+  npx nanoclaw-codex-provider agent [options] [PROMPT] the terminal coding agent, in this folder
+                                                       ('agent --help' lists its options)
   npx nanoclaw-codex-provider status [--json]          who is signed in
   npx nanoclaw-codex-provider logout                   revoke and delete the tokens
   npx nanoclaw-codex-provider --version                the version
@@ -36,6 +39,15 @@ export async function main(argv: string[]): Promise<number> {
   if (!command || command === "-h" || command === "--help" || command === "help") {
     process.stdout.write(HELP);
     return 0;
+  }
+  if (command === "agent") {
+    // The terminal agent, in the current folder; it finds the login as the Deno agent does.
+    const { main: agent } = await import("../cli/agent.ts");
+    return await agent(rest, {
+      invokedAs: "npx nanoclaw-codex-provider agent",
+      // The bin's login writes NanoClaw's data/ file by default; the agent reads ours.
+      loginCommand: `npx nanoclaw-codex-provider login --token-file ${defaultTokenFile()}`,
+    });
   }
   if (command === "install" || command === "uninstall") {
     const dir = rest[0] ?? process.cwd();
