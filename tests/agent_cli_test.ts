@@ -102,7 +102,7 @@ test("agent CLI: not logged in says how to log in, exit 3", () =>
     const r = await run(["hi"]);
     assert.equal(r.code, 3);
     assert.match(r.stderr, /Not logged in: no token file at .*tokens\.json/);
-    assert.match(r.stderr, /Log in: deno task login/);
+    assert.match(r.stderr, /Log in: (?:npx -y deno@[\d.]+|deno) task login/);
     assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "no stack trace");
     assert.ok(home);
   }, false));
@@ -216,7 +216,7 @@ test("agent CLI: a burned refresh token says to log in again, exit 3", () =>
     assert.equal(r.code, 3);
     assert.match(
       r.stderr,
-      /Your ChatGPT login is no longer valid \(refresh_token_reused\)\. Log in again: deno task login/,
+      /Your ChatGPT login is no longer valid \(refresh_token_reused\)\. Log in again: (?:npx -y deno@[\d.]+|deno) task login/,
     );
   }));
 

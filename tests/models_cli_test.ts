@@ -125,7 +125,7 @@ test("models: not logged in is exit 3 with the login command", () =>
   withCli(async ({ run }) => {
     const r = await run([], { task: "models" });
     assert.equal(r.code, 3);
-    assert.match(r.stderr, /Not logged in.*deno task login/);
+    assert.match(r.stderr, /Not logged in.*(?:npx -y deno@[\d.]+|deno) task login/);
   }, false));
 
 test("agent CLI: the context window of the catalog drives compaction", () =>

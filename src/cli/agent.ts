@@ -8,7 +8,7 @@
 
 import { dirname, resolve } from "node:path";
 import process from "node:process";
-import { parseCommand, parseCommandLine, UsageError } from "./command.ts";
+import { denoCommand, parseCommand, parseCommandLine, UsageError } from "./command.ts";
 import { Agent } from "../agent/agent.ts";
 import { codingInstructions } from "../agent/instructions.ts";
 import { SessionError, SessionStore } from "../agent/session_store.ts";
@@ -50,15 +50,16 @@ export interface AgentInvocation {
 
 /** The names of the commands, from where this module was loaded (this repository or JSR). */
 export function defaultInvocation(url: string = import.meta.url): AgentInvocation {
+  const deno = denoCommand();
   if (url.startsWith("file:")) {
     return {
-      invokedAs: "deno task agent",
-      loginCommand: "deno task login",
-      modelsCommand: "deno task models",
+      invokedAs: `${deno} task agent`,
+      loginCommand: `${deno} task login`,
+      modelsCommand: `${deno} task models`,
     };
   }
   const pkg = `jsr:${denoJson.name}`;
-  return { invokedAs: `deno run -A ${pkg}/agent`, loginCommand: `deno run -A ${pkg}/login` };
+  return { invokedAs: `${deno} run -A ${pkg}/agent`, loginCommand: `${deno} run -A ${pkg}/login` };
 }
 
 /** Exit codes (documented in the README). */

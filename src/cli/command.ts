@@ -77,3 +77,17 @@ export function parseCommandLine<T extends ParseArgsConfig>(
     throw new UsageError(usageMessage(e as Error & { code?: string }, !!config.allowPositionals));
   }
 }
+
+/**
+ * How a person starts Deno here, for the commands our messages suggest: `deno`, or the
+ * `npx -y deno@VERSION` of the quick start when this Deno came from the npm registry.
+ */
+export function denoCommand(
+  execPath: string = (globalThis as { Deno?: { execPath(): string } }).Deno?.execPath() ?? "",
+  version: string = (globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno ??
+    "",
+): string {
+  return /[/\\]node_modules[/\\]deno[/\\]/.test(execPath) && version
+    ? `npx -y deno@${version}`
+    : "deno";
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseCommandLine, UsageError } from "./command.ts";
+import { denoCommand, parseCommandLine, UsageError } from "./command.ts";
 
 const options = {
   model: { type: "string", short: "m" },
@@ -39,4 +39,13 @@ test("command: good input parses as parseArgs does", () => {
   assert.equal(r.values.model, "x");
   assert.equal(r.values.json, true);
   assert.deepEqual(r.positionals, ["p"]);
+});
+
+test("command: suggested commands start Deno the way this one was started", () => {
+  assert.equal(
+    denoCommand("/root/.npm/_npx/7a40be787520bede/node_modules/deno/deno", "2.9.6"),
+    "npx -y deno@2.9.6",
+  );
+  assert.equal(denoCommand("/usr/local/bin/deno", "2.9.6"), "deno");
+  assert.equal(denoCommand("C:\\npm\\node_modules\\deno\\deno.exe", "2.9.6"), "npx -y deno@2.9.6");
 });

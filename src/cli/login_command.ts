@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { parseCommand, parseCommandLine, UsageError } from "./command.ts";
+import { denoCommand, parseCommand, parseCommandLine, UsageError } from "./command.ts";
 import { findTokenSource, type TokenSource } from "../auth/credentials.ts";
 import { OAuthError, type OAuthServer, revokeToken } from "../auth/oauth.ts";
 import type { SignedIn } from "../auth/pages.ts";
@@ -274,7 +274,7 @@ async function login(o: Options): Promise<number> {
 
 /** Run the login CLI; returns the exit code. */
 export async function main(argv: string[], how: LoginInvocation = {}): Promise<number> {
-  const invokedAs = how.invokedAs ?? "deno task login";
+  const invokedAs = how.invokedAs ?? `${denoCommand()} task login`;
   const text = help(
     invokedAs,
     how.loginCommand ?? `${invokedAs} [login]`,

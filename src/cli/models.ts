@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { parseCommand, parseCommandLine } from "./command.ts";
+import { denoCommand, parseCommand, parseCommandLine } from "./command.ts";
 import { findTokenSource, storeCredentials } from "../auth/credentials.ts";
 import { TokenFileError } from "../auth/token_file.ts";
 import { TokenStore } from "../auth/token_store.ts";
@@ -18,7 +18,7 @@ import { defaultSessionDir, modelsCacheFile } from "../paths.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { exitOnUncaught } from "./uncaught.ts";
 
-const LOGIN_COMMAND = "deno task login";
+const LOGIN_COMMAND = `${denoCommand()} task login`;
 
 const HELP = `codex-provider models ${denoJson.version}: the models your ChatGPT plan can use
 
