@@ -1,0 +1,82 @@
+// The npm package on the other runtimes it promises: its own tests under Node 22 and 24 (Node
+// binaries from the npm registry, like the quick start's Deno), and the library's agent under
+// Bun against the fake. (The NanoClaw 2 container provider runs under Bun in
+// nanoclaw2_runner_test.ts.)
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { bunBin } from "./_nanoclaw2_runner.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const NPM = join(ROOT, "npm");
+
+function run(cmd: string, args: string[], cwd: string) {
+  return new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    child.on("close", (code) => resolve({ code, out }));
+    child.on("error", (e) => resolve({ code: -1, out: String(e) }));
+  });
+}
+
+for (const version of ["22", "24"]) {
+  test(`runtimes: the npm package's own tests pass under Node ${version}`, async () => {
+    const files = (await readdir(join(NPM, "test"))).filter((f) => f.endsWith(".test.mjs"));
+    assert.ok(files.length >= 3, "npm/ is not built: run `deno task build:npm` first");
+    const r = await run("npx", [
+      "-y",
+      `node@${version}`,
+      "--test",
+      ...files.map((f) => `test/${f}`),
+    ], NPM);
+    assert.equal(r.code, 0, r.out.slice(-3000));
+    assert.match(r.out, /\bfail 0\b/);
+    assert.match(r.out, /\bpass [1-9]\d*\b/);
+  });
+}
+
+test("runtimes: under Bun the library runs the agent against the fake", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "cp-bun-lib-"));
+  try {
+    const script = join(dir, "agent.mjs");
+    await writeFile(
+      script,
+      `import { Agent, DEFAULT_TOOLS, ResponsesClient, selectModel, SessionStore, ToolSet, Workspace }
+  from ${JSON.stringify(join(NPM, "dist/mod.js"))};
+import { item, reply, startFakeBackend } from ${JSON.stringify(join(NPM, "dist/testing.js"))};
+import { writeFile } from "node:fs/promises";
+await writeFile(${JSON.stringify(join(dir, "notes.txt"))}, "bun was here");
+const fake = await startFakeBackend();
+const t = fake.issueTokens();
+fake.enqueue(reply.items([item.call("read_file", { path: "notes.txt" })]), reply.text("read it"));
+const client = new ResponsesClient({
+  baseUrl: fake.baseUrl,
+  credentials: () => Promise.resolve({ accessToken: t.access_token, accountId: t.account_id }),
+});
+const agent = new Agent({
+  client, catalog: client.catalog, model: selectModel(await client.catalog.load(), {}).model.slug,
+  instructions: "Test.", tools: new ToolSet(DEFAULT_TOOLS),
+  workspace: await Workspace.open(${JSON.stringify(dir)}),
+  session: await new SessionStore(${JSON.stringify(join(dir, "sessions"))}).create(),
+});
+let text = "";
+for await (const ev of agent.run("read notes.txt")) if (ev.type === "text_delta") text += ev.delta;
+const sent = JSON.stringify(fake.responsesRequests()[1].body.input);
+await fake.close();
+console.log(JSON.stringify({ runtime: typeof Bun, text, toolSaw: sent.includes("bun was here") }));
+`,
+    );
+    const r = await run(bunBin(), [script], dir);
+    assert.equal(r.code, 0, r.out);
+    const last = JSON.parse(r.out.trim().split("\n").pop()!);
+    assert.deepEqual(last, { runtime: "object", text: "read it", toolSaw: true });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
