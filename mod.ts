@@ -71,22 +71,15 @@ export {
   ModelCatalog,
   type ModelCatalogOptions,
 } from "./src/codex/catalog.ts";
+export { type Credentials, type TurnRequest } from "./src/codex/request.ts";
 export {
-  buildBody,
-  buildHeaders,
-  type Credentials,
-  toReplayItem,
-  type TurnRequest,
-} from "./src/codex/request.ts";
-export {
-  baseUrlFromEnv,
   type CompletedResponse,
   type CredentialsProvider,
   type ResponseEvent,
   ResponsesClient,
   type ResponsesClientOptions,
 } from "./src/codex/client.ts";
-export { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./src/codex/retry.ts";
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./src/codex/retry.ts";
 export { DEFAULT_BASE_URL, REASONING_EFFORTS } from "./src/codex/protocol.ts";
 
 export { readClaims, type TokenClaims } from "./src/auth/jwt.ts";
@@ -101,7 +94,6 @@ export {
   writeTokenFile,
 } from "./src/auth/token_file.ts";
 export {
-  credentialsError,
   findTokenSource,
   openTokenStore,
   storeCredentials,
@@ -121,11 +113,9 @@ export {
   OAuthError,
   type OAuthServer,
   type PkceSession,
-  readTokenAnswer,
   refreshGrant,
   revokeToken,
   type TokenAnswer,
-  validateCallback,
 } from "./src/auth/oauth.ts";
 export { type FileLockOptions, LockTimeoutError, withFileLock } from "./src/fs/file_lock.ts";
 
@@ -146,7 +136,6 @@ export {
   bashEnv,
   REDACTED,
   redactSecrets,
-  scrubEnv,
   secretValues,
 } from "./src/tools/secrets.ts";
 export {
@@ -174,9 +163,6 @@ export {
   type CompactionMode,
   type CompactionTrigger,
   estimateTokens,
-  keptUserMessages,
-  SUMMARY_PREFIX,
-  SUMMARY_PROMPT,
 } from "./src/agent/compaction.ts";
 export {
   Session,
@@ -187,4 +173,3 @@ export {
   type UsageMark,
 } from "./src/agent/session_store.ts";
 export { codingInstructions } from "./src/agent/instructions.ts";
-export { sandboxFlags, type SandboxNeeds } from "./src/cli/sandbox.ts";

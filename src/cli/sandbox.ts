@@ -37,7 +37,7 @@ export function allowedHosts(needs: Pick<SandboxNeeds, "baseUrl" | "issuer">): s
  *
  * @example
  * ```ts
- * import { sandboxFlags } from "@x/codex-provider";
+ * import { sandboxFlags } from "./sandbox.ts";
  * console.log(sandboxFlags({
  *   workspace: "/w", tokenFile: "/c/tokens.json", codexHome: "/h/.codex",
  *   sessionDir: "/c/sessions", baseUrl: "https://chatgpt.com/backend-api/codex",

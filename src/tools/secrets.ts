@@ -137,7 +137,7 @@ const OWN_PREFIX = /^(CODEX_|OPENAI_|NANOCLAW_|CHATGPT_)/i;
  *
  * @example
  * ```ts
- * import { scrubEnv } from "@x/codex-provider";
+ * import { scrubEnv } from "./secrets.ts";
  * const env = scrubEnv({ PATH: "/bin", GITHUB_TOKEN: "x", FOO: "tok" }, ["tok"]);
  * console.log(env); // { PATH: "/bin" }
  * ```
