@@ -42,7 +42,8 @@ async function bundle(
   }
   if (opts.types) {
     const dts = outfile.replace(/\.js$/, ".d.ts");
-    await writeFile(dts, onlyExports(await readFile(dts, "utf8"), await publicNames(entry)));
+    const honest = onlyExports(await readFile(dts, "utf8"), await publicNames(entry));
+    await writeFile(dts, pruneDeclarations(honest));
   }
 }
 
@@ -114,6 +115,48 @@ export function onlyExports(dts: string, names: Set<string>): string {
     /^export ((?:declare )?(?:abstract )?(?:class|function|const|let|var|enum|namespace|interface|type) (\w+))/gm,
     (line, rest: string, name: string) => names.has(name) ? line : rest,
   ) + "export {};\n";
+}
+
+/**
+ * Drop the declarations of a bundled .d.ts that no export needs: a declaration stays when it
+ * is exported, or when its name occurs in a declaration that stays (a word match, so it
+ * errs on keeping). Top-level statements start at column 0, each with its doc comment.
+ */
+export function pruneDeclarations(dts: string): string {
+  const starts = /^(?:\/\*\*|export |declare |interface |type |import |\/\/)/;
+  const chunks: string[][] = [];
+  let cur: string[] = [];
+  let inDoc = false;
+  for (const line of dts.split("\n")) {
+    const docOnly = cur.length > 0 && cur.every((l) => /^(?:\/\*\*| \*)/.test(l));
+    if (!inDoc && starts.test(line) && cur.length && !docOnly) {
+      chunks.push(cur);
+      cur = [];
+    }
+    cur.push(line);
+    if (line.startsWith("/**")) inDoc = !line.includes("*/");
+    else if (inDoc && line.includes("*/")) inDoc = false;
+  }
+  chunks.push(cur);
+  const decl =
+    /^(?:export )?(?:declare )?(?:abstract )?(?:class|function|const|let|var|enum|namespace|interface|type) (\w+)/m;
+  const texts = chunks.map((c) => c.join("\n"));
+  const byName = new Map<string, number[]>();
+  texts.forEach((t, i) => {
+    const name = t.match(decl)?.[1];
+    if (name) byName.set(name, [...(byName.get(name) ?? []), i]);
+  });
+  const keep = new Set<number>();
+  const work: number[] = [];
+  texts.forEach((t, i) => {
+    if (!decl.test(t) || /^export /m.test(t)) (keep.add(i), work.push(i));
+  });
+  while (work.length) {
+    for (const word of new Set(texts[work.pop()!].match(/\b[A-Za-z_$][\w$]*\b/g) ?? [])) {
+      for (const j of byName.get(word) ?? []) if (!keep.has(j)) (keep.add(j), work.push(j));
+    }
+  }
+  return texts.filter((_, i) => keep.has(i)).join("\n");
 }
 
 /**
