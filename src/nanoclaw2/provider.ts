@@ -98,13 +98,19 @@ export class CodexProvider implements AgentProvider {
         log: this.#log,
         env: pickDefined(env, ["PATH", "HOME", "TZ", "LANG"]),
       });
-      const sandbox = await Sandbox.create({
-        hide: [sessionDir, dir],
-        network: env.CODEX_BASH_NETWORK !== "off",
-        mode: env.CODEX_BASH_SANDBOX === "none" ? "none" : "auto",
-      });
+      let sandbox: Sandbox;
+      try {
+        sandbox = await Sandbox.create({
+          hide: [sessionDir, dir],
+          network: env.CODEX_BASH_NETWORK !== "off",
+          mode: env.CODEX_BASH_SANDBOX === "none" ? "none" : "auto",
+        });
+        await Workspace.open(cwd);
+      } catch (e) {
+        await mcp.close(); // a failed start is tried again: leave no MCP server behind
+        throw e;
+      }
       if (sandbox.warning) this.#log(sandbox.warning);
-      await Workspace.open(cwd);
       return {
         tokenFile: join(dir, HANDOFF_FILE),
         client,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -208,6 +208,33 @@ test("nanoclaw2: a lost login reaches the chat as a clear message naming the com
       /NanoClaw is not logged in to ChatGPT\. On the NanoClaw host, log in again: npx nanoclaw-codex-provider login/,
     );
   }, false));
+
+/** Processes whose environment holds `marker` (Linux /proc). */
+async function processesWith(marker: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const pid of (await readdir("/proc")).filter((d) => /^\d+$/.test(d))) {
+    const env = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
+    if (env.includes(marker)) pids.push(Number(pid));
+  }
+  return pids;
+}
+
+test("nanoclaw2: a start that fails after the MCP servers are up leaves none running", () =>
+  withRig(async ({ provider, dir, outbox }) => {
+    const p = provider();
+    for (let i = 0; i < 2; i++) { // a failed start is tried again on the next query
+      await assert.rejects(async () => {
+        for await (const _ of p.query({ prompt: "hi", cwd: join(dir, "no-such-folder") }).events);
+      });
+    }
+    const deadline = Date.now() + 2000;
+    let left = await processesWith(`OUTBOX=${outbox}`);
+    while (left.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = await processesWith(`OUTBOX=${outbox}`);
+    }
+    assert.deepEqual(left, [], "MCP server processes left behind");
+  }));
 
 test("nanoclaw2: without an OS sandbox, bash reading the handed-off token gets it redacted", () =>
   withRig(
