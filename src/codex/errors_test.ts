@@ -60,6 +60,8 @@ test("errors: statuses map to stable codes", () => {
     h(),
   );
   assert.equal(m.code, "model_not_supported");
+  // The backend's words; the client adds the models that exist (client_test.ts).
+  assert.match(m.message, /The 'gpt-4' model is not supported/);
 });
 
 test("errors: the message never echoes an Authorization header, only the body's detail", () => {
