@@ -35,6 +35,7 @@
  * for await (const ev of agent.run("What is in this folder?")) {
  *   if (ev.type === "text_delta") answer += ev.delta;
  * }
+ * client.close(); // its WebSocket connection would keep the process alive for a while
  * await fake.close();
  * await Deno.remove(dir, { recursive: true });
  * if (answer !== "This folder holds one file.") throw new Error(answer);
@@ -79,6 +80,7 @@ export {
   ResponsesClient,
   type ResponsesClientOptions,
 } from "./src/codex/client.ts";
+export { type WebSocketFactory } from "./src/codex/websocket.ts";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./src/codex/retry.ts";
 export { DEFAULT_BASE_URL, REASONING_EFFORTS } from "./src/codex/protocol.ts";
 

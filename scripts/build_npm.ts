@@ -61,7 +61,7 @@ async function splitBundle(dist: string) {
     await writeFile(join(work, "testing.ts"), `export * from "${ROOT}src/testing/mod.ts";\n`);
     await writeFile(join(work, "cli.ts"), `import "${ROOT}src/nanoclaw/cli.ts";\n`);
     const args = ["bundle", "--quiet", "--platform", "deno", "--format", "esm", "--minify"];
-    args.push("--code-splitting", "--outdir", dist);
+    args.push("--code-splitting", "--outdir", dist, "--external=ws");
     const entries = ["mod.ts", "testing.ts", "cli.ts"].map((f) => join(work, f));
     const r = await new Deno.Command(Deno.execPath(), {
       args: [...args, ...entries],
@@ -188,7 +188,8 @@ async function build() {
   await bundle("mod.ts", join(dist, "mod.js"), lib);
   await bundle("src/nanoclaw/host.ts", join(dist, "host.js"), lib);
   await bundle("src/nanoclaw/container.ts", join(dist, "container.js"), lib);
-  await bundle("src/testing/mod.ts", join(dist, "testing.js"), lib);
+  // The fake's WebSocket endpoint loads `ws` (an optional peer) when an upgrade arrives.
+  await bundle("src/testing/mod.ts", join(dist, "testing.js"), { ...lib, external: ["ws"] });
   await splitBundle(dist);
   const cli = join(dist, "cli.js");
   await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`);
@@ -224,6 +225,10 @@ async function build() {
       "./package.json": "./package.json",
     },
     bin: { [NAME]: "dist/cli.js" },
+    // Only the fake (`./testing`) uses it, for its WebSocket endpoint; without it the fake
+    // answers upgrades with 426 and clients stream over HTTP.
+    peerDependencies: { ws: "^8.18.0" },
+    peerDependenciesMeta: { ws: { optional: true } },
     files: ["dist", "nanoclaw2", "README.md", "LICENSE"],
     scripts: { test: "node --test test/*.test.mjs" },
   };

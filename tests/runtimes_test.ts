@@ -4,6 +4,7 @@
 // nanoclaw2_runner_test.ts.)
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,8 +26,29 @@ function run(cmd: string, args: string[], cwd: string) {
   });
 }
 
+/**
+ * The fake's WebSocket endpoint needs `ws` (the package's optional peer), as a user of the
+ * package's `./testing` installs it; without it the fake refuses upgrades and clients use SSE.
+ */
+let wsInstalled: Promise<void> | undefined;
+function installWs(): Promise<void> {
+  return wsInstalled ??= (async () => {
+    if (existsSync(join(NPM, "node_modules", "ws", "package.json"))) return;
+    const r = await run("npm", [
+      "install",
+      "--no-save",
+      "--no-package-lock",
+      "--no-audit",
+      "--no-fund",
+      "ws@^8.18.0",
+    ], NPM);
+    assert.equal(r.code, 0, r.out);
+  })();
+}
+
 for (const version of ["22", "24"]) {
   test(`runtimes: the npm package's own tests pass under Node ${version}`, async () => {
+    await installWs();
     const files = (await readdir(join(NPM, "test"))).filter((f) => f.endsWith(".test.mjs"));
     assert.ok(files.length >= 3, "npm/ is not built: run `deno task build:npm` first");
     const r = await run("npx", [
@@ -41,13 +63,21 @@ for (const version of ["22", "24"]) {
   });
 }
 
-test("runtimes: under Bun the library runs the agent against the fake", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "cp-bun-lib-"));
-  try {
-    const script = join(dir, "agent.mjs");
-    await writeFile(
-      script,
-      `import { Agent, DEFAULT_TOOLS, ResponsesClient, selectModel, SessionStore, ToolSet, Workspace }
+const RUNTIMES: [string, () => string[]][] = [
+  ["Bun", () => [bunBin()]],
+  ["Node 22", () => ["npx", "-y", "node@22"]],
+  ["Node 24", () => ["npx", "-y", "node@24"]],
+];
+
+for (const [runtime, command] of RUNTIMES) {
+  test(`runtimes: under ${runtime} the library runs the agent against the fake, over WebSocket`, async () => {
+    await installWs();
+    const dir = await mkdtemp(join(tmpdir(), "cp-lib-"));
+    try {
+      const script = join(dir, "agent.mjs");
+      await writeFile(
+        script,
+        `import { Agent, DEFAULT_TOOLS, ResponsesClient, selectModel, SessionStore, ToolSet, Workspace }
   from ${JSON.stringify(join(NPM, "dist/mod.js"))};
 import { item, reply, startFakeBackend } from ${JSON.stringify(join(NPM, "dist/testing.js"))};
 import { writeFile } from "node:fs/promises";
@@ -67,16 +97,35 @@ const agent = new Agent({
 });
 let text = "";
 for await (const ev of agent.run("read notes.txt")) if (ev.type === "text_delta") text += ev.delta;
-const sent = JSON.stringify(fake.responsesRequests()[1].body.input);
+const reqs = fake.responsesRequests();
+const sent = JSON.stringify(reqs[1].body.input);
+client.close();
 await fake.close();
-console.log(JSON.stringify({ runtime: typeof Bun, text, toolSaw: sent.includes("bun was here") }));
+console.log(JSON.stringify({
+  runtime: typeof Bun === "undefined" ? "node" : "bun",
+  text,
+  toolSaw: sent.includes("bun was here"),
+  methods: reqs.map((r) => r.method),
+  upgrades: fake.webSocketUpgrades().length,
+  // The second request carried only the tool's output; the connection had the rest.
+  delta: reqs[1].frame?.input?.map((i) => i.type),
+}));
 `,
-    );
-    const r = await run(bunBin(), [script], dir);
-    assert.equal(r.code, 0, r.out);
-    const last = JSON.parse(r.out.trim().split("\n").pop()!);
-    assert.deepEqual(last, { runtime: "object", text: "read it", toolSaw: true });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+      );
+      const [cmd, ...pre] = command();
+      const r = await run(cmd, [...pre, script], dir);
+      assert.equal(r.code, 0, r.out);
+      const last = JSON.parse(r.out.trim().split("\n").pop()!);
+      assert.deepEqual(last, {
+        runtime: runtime === "Bun" ? "bun" : "node",
+        text: "read it",
+        toolSaw: true,
+        methods: ["WS", "WS"],
+        upgrades: 1,
+        delta: ["function_call_output"],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}

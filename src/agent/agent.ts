@@ -535,6 +535,13 @@ export class Agent {
                 reason: ev.error.message,
               } as const;
               break;
+            case "transport":
+              yield {
+                type: "notice",
+                text:
+                  `The backend refused the WebSocket; streaming over HTTP from now on. (${ev.reason})`,
+              } as const;
+              break;
             case "item_done": {
               const text = shape.quiet ? "" : messageText([ev.item]);
               if (text) messages.push(text);

@@ -99,8 +99,8 @@ Options:
   -h, --help             this help
   -v, --version          the version
 
-Environment: CODEX_BASE_URL (backend), CODEX_HOME (Codex CLI home), CODEX_PROVIDER_HOME
-(our folder: tokens and sessions), NO_COLOR.
+Environment: CODEX_BASE_URL (backend), CODEX_TRANSPORT (auto, websocket or sse), CODEX_HOME
+(Codex CLI home), CODEX_PROVIDER_HOME (our folder: tokens and sessions), NO_COLOR.
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 not logged in, 4 usage or rate limit, 130 cancelled.
 `;
 };
@@ -271,6 +271,7 @@ export async function main(
   const ui: Renderer = o.json
     ? new JsonRenderer(process.stdout)
     : new TerminalRenderer(process.stdout, process.stderr, color);
+  let opened: ResponsesClient | undefined;
   try {
     const workspace = await Workspace.open(o.cwd).catch((e) => {
       throw new UsageError((e as Error).message); // -C naming a folder that is not there
@@ -297,7 +298,7 @@ export async function main(
     });
     await credentials({ forceRefresh: false }); // fail early, before any prompt is typed
     const sessionDir = defaultSessionDir();
-    const client = new ResponsesClient({
+    const client = opened = new ResponsesClient({
       credentials,
       version: denoJson.version,
       modelsCacheFile: modelsCacheFile(sessionDir),
@@ -363,6 +364,8 @@ export async function main(
   } catch (e) {
     ui.error(codeOf(e), (e as Error).message);
     return exitCodeFor(e);
+  } finally {
+    opened?.close();
   }
 }
 

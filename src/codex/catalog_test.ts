@@ -192,8 +192,10 @@ test("catalog: against the fake, X-Models-Etag after a retirement refetches the 
   const fake = await startFakeBackend();
   try {
     const t = fake.issueTokens();
+    // Response headers carry the ETag over HTTP; a WebSocket's frames have none.
     const client = new ResponsesClient({
       baseUrl: fake.baseUrl,
+      transport: "sse",
       credentials: () => Promise.resolve({ accessToken: t.access_token, accountId: t.account_id }),
     });
     const before = await client.catalog.load();

@@ -16,22 +16,37 @@ import {
   CODEX_CLIENT_VERSION,
   DEFAULT_BASE_URL,
   DEFAULT_IDLE_TIMEOUT_MS,
+  HEADER,
   INSTRUCTIONS_NOT_VALID,
   MODELS_ETAG_HEADER,
   MODELS_PATH,
   RESPONSES_PATH,
 } from "./protocol.ts";
-import { parseRateLimits } from "./rate_limits.ts";
+import { parseRateLimits, RATE_LIMITS_EVENT, rateLimitsFromEvent } from "./rate_limits.ts";
 import {
   buildBody,
   buildHeaders,
   type Credentials,
+  toReplayItem,
   type TurnRequest,
   userAgent,
 } from "./request.ts";
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from "./retry.ts";
 import { parseServerEvents, type ServerEvent } from "./sse.ts";
-import type { ModelInfo, OutputItem, RateLimitSnapshot, Usage } from "./types.ts";
+import type { InputItem, ModelInfo, OutputItem, RateLimitSnapshot, Usage } from "./types.ts";
+import { noAnswerError } from "./watchdog.ts";
+import {
+  planFrame,
+  PREVIOUS_RESPONSE_NOT_FOUND,
+  ResponsesSocket,
+  runtimeWebSocket,
+  WEBSOCKET_BETA,
+  WEBSOCKET_REFUSED,
+  type WebSocketFactory,
+} from "./websocket.ts";
+
+/** An idle WebSocket connection is closed after this long (a new one resends in full). */
+const WEBSOCKET_IDLE_CLOSE_MS = 120_000;
 
 /** Returns credentials; `forceRefresh` after the backend answered 401. */
 export type CredentialsProvider = (
@@ -56,6 +71,14 @@ export interface ResponsesClientOptions {
   fetch?: typeof fetch;
   /** Where the model catalog is cached on disk (none when undefined). */
   modelsCacheFile?: string;
+  /**
+   * `auto` (default, or `CODEX_TRANSPORT`): WebSocket where the catalog's model prefers it
+   * and the runtime has one, else SSE; `websocket`: always try it first; `sse`: never. A refused WebSocket falls
+   * back to SSE for the rest of the client's life, as the Codex CLI does.
+   */
+  transport?: "auto" | "websocket" | "sse";
+  /** Injected WebSocket constructor (tests); default the runtime's. */
+  webSocket?: WebSocketFactory;
 }
 
 /** The finished response: what the model produced and what it cost. */
@@ -75,12 +98,22 @@ export interface CompletedResponse {
 /** What a streamed response yields, in order; `completed` is always last. */
 export type ResponseEvent =
   | { type: "retry"; attempt: number; delayMs: number; error: CodexError }
+  /** The client switched transport (a refused WebSocket): from now on, `transport`. */
+  | { type: "transport"; transport: "sse"; reason: string }
   | { type: "created"; responseId?: string; rateLimits?: RateLimitSnapshot }
   | { type: "text_delta"; delta: string }
   | { type: "reasoning_delta"; delta: string }
   | { type: "reasoning_part_added" }
   | { type: "item_done"; item: OutputItem }
   | { type: "completed"; response: CompletedResponse };
+
+/** `CODEX_TRANSPORT` (`auto`, `websocket` or `sse`), else `auto`. */
+function transportFromEnv(): "auto" | "websocket" | "sse" {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  const v = env?.CODEX_TRANSPORT?.trim().toLowerCase();
+  return v === "sse" || v === "websocket" ? v : "auto";
+}
 
 /** The base URL from the environment, or the default. */
 export function baseUrlFromEnv(): string {
@@ -103,6 +136,7 @@ export function baseUrlFromEnv(): string {
  *   conversationId: crypto.randomUUID(),
  *   input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }],
  * })) if (ev.type === "text_delta") console.log(ev.delta);
+ * client.close(); // the conversation's WebSocket connection
  * ```
  */
 export class ResponsesClient {
@@ -112,6 +146,10 @@ export class ResponsesClient {
   #fetch: typeof fetch;
   #ua: string;
   #officialInstructions = false;
+  #sockets = new Map<string, ResponsesSocket>();
+  #webSocket: WebSocketFactory | undefined;
+  #webSocketOff = false;
+  #transport: "auto" | "websocket" | "sse";
   /** The backend's model catalog (fetched, cached and refreshed through this client). */
   readonly catalog: ModelCatalog;
 
@@ -121,6 +159,8 @@ export class ResponsesClient {
     this.baseUrl = (options.baseUrl ?? baseUrlFromEnv()).replace(/\/+$/, "");
     this.#fetch = options.fetch ?? fetch;
     this.#ua = userAgent(options.version ?? "0.0.0");
+    this.#webSocket = options.webSocket ?? runtimeWebSocket();
+    this.#transport = options.transport ?? transportFromEnv();
     this.catalog = new ModelCatalog({ source: this, cacheFile: options.modelsCacheFile });
   }
 
@@ -174,16 +214,37 @@ export class ResponsesClient {
     let req = this.#officialInstructions ? await this.#withOfficial(request, signal) : request;
     let forceRefresh = false;
     let triedOfficial = this.#officialInstructions;
+    let resent = false;
     let attempt = 0;
-    let res: Response;
     while (true) {
+      let opened: Opened;
       try {
-        res = await this.#send(req, forceRefresh, signal);
-        break;
+        opened = await this.#open(req, forceRefresh, signal);
       } catch (e) {
         const err = toCodexError(e, signal);
         if (err.code === "authentication" && err.status === 401 && !forceRefresh) {
           forceRefresh = true;
+          continue;
+        }
+        // The connection lost the previous response: a new one, with everything (once).
+        if (err.serverCode === PREVIOUS_RESPONSE_NOT_FOUND && !resent) {
+          resent = true;
+          continue;
+        }
+        if (
+          err.serverCode === WEBSOCKET_REFUSED && err.code !== "authentication" &&
+          (err.status === 426 || attempt >= retry.maxRetries)
+        ) {
+          // The CLI's fallback: HTTP for the rest of the process, with a fresh budget.
+          this.#webSocketOff = true;
+          attempt = 0;
+          yield {
+            type: "transport",
+            transport: "sse",
+            reason: `${err.message}${
+              err.status === 426 ? "" : ` (after ${retry.maxRetries + 1} tries)`
+            }`,
+          };
           continue;
         }
         if (
@@ -204,9 +265,130 @@ export class ResponsesClient {
         const delayMs = backoffDelay(attempt, retry, err.retryAfterMs);
         yield { type: "retry", attempt, delayMs, error: err };
         await sleep(delayMs, signal);
+        continue;
       }
+      yield* this.#read(opened, signal);
+      return;
     }
-    yield* this.#read(res, signal);
+  }
+
+  /**
+   * Close the open WebSocket connections (idle ones close by themselves after a while, but an
+   * open one keeps a process alive until then). The client stays usable.
+   */
+  close(): void {
+    for (const s of this.#sockets.values()) s.close();
+    this.#sockets.clear();
+  }
+
+  /** The transport this client would use for a model now. */
+  transportFor(model: string): "websocket" | "sse" {
+    const mode = this.#transport;
+    if (mode === "sse" || this.#webSocketOff || !this.#webSocket) return "sse";
+    if (mode === "websocket") return "websocket";
+    return this.catalog.lastKnown(model)?.prefer_websockets === true ? "websocket" : "sse";
+  }
+
+  /** Start a request on the transport in use: its events, once the server accepted it. */
+  async #open(req: TurnRequest, forceRefresh: boolean, signal?: AbortSignal): Promise<Opened> {
+    if (this.transportFor(req.model) === "websocket") {
+      const opened = await this.#openWebSocket(req, forceRefresh, signal);
+      if (opened) return opened;
+    }
+    const res = await this.#send(req, forceRefresh, signal);
+    return {
+      rateLimits: parseRateLimits(res.headers),
+      events: (onMalformed) =>
+        parseServerEvents(res.body!, {
+          idleTimeoutMs: this.#idleMs,
+          signal,
+          onMalformed,
+        }),
+    };
+  }
+
+  /** A request over the conversation's connection; undefined when it is busy (use SSE). */
+  async #openWebSocket(
+    req: TurnRequest,
+    forceRefresh: boolean,
+    signal?: AbortSignal,
+  ): Promise<Opened | undefined> {
+    const creds = await this.#opts.credentials({ forceRefresh, signal });
+    const { accept: _a, "content-type": _c, ...headers } = buildHeaders(creds, {
+      ua: this.#ua,
+      request: req,
+    });
+    headers[HEADER.openaiBeta] = WEBSOCKET_BETA;
+    const { authorization: _auth, ...identity } = headers;
+    const key = JSON.stringify(identity);
+    let socket = this.#sockets.get(req.conversationId);
+    if (socket && (socket.closed || socket.key !== key)) {
+      this.#dropSocket(req.conversationId);
+      socket = undefined;
+    }
+    if (socket?.busy) return undefined;
+    if (!socket) {
+      socket = await ResponsesSocket.connect(
+        `${this.baseUrl.replace(/^http/, "ws")}${RESPONSES_PATH}`,
+        headers,
+        {
+          key,
+          WebSocket: this.#webSocket!,
+          timeoutMs: this.#opts.headersTimeoutMs ?? 60_000,
+          idleCloseMs: WEBSOCKET_IDLE_CLOSE_MS,
+          signal,
+        },
+      );
+      this.#sockets.set(req.conversationId, socket);
+    }
+    const plan = planFrame(buildBody(req), socket.last);
+    socket.last = undefined;
+    const sent = socket.send(plan.frame, {
+      idleTimeoutMs: this.#idleMs,
+      answerTimeoutMs: this.#opts.headersTimeoutMs ?? 60_000,
+      signal,
+    });
+    // An `error` frame before anything else is the request's refusal (as an HTTP status
+    // would be): the caller retries it like one. A connection the server lost track of, or
+    // one whose credentials expired, is replaced.
+    let first: IteratorResult<ServerEvent>;
+    try {
+      first = await sent.events.next();
+    } catch (e) {
+      this.#dropSocket(req.conversationId);
+      throw e;
+    }
+    if (!first.done && first.value.type === "error") {
+      await sent.events.return?.();
+      const headers = stringHeaders(first.value.headers);
+      if (this.catalog.noteEtag(headers[MODELS_ETAG_HEADER])) void this.catalog.load();
+      const err = errorOfEvent(first.value);
+      if (err.serverCode === PREVIOUS_RESPONSE_NOT_FOUND || err.code === "authentication") {
+        this.#dropSocket(req.conversationId);
+      }
+      throw err;
+    }
+    return {
+      socket,
+      events: () => prepend(first, sent.events),
+      onCompleted: (id, items) => {
+        if (!id) return;
+        socket.last = {
+          id,
+          settings: plan.settings,
+          items: [...plan.items, ...items.map((i) => JSON.stringify(toReplayItem(i as InputItem)))],
+        };
+      },
+    };
+  }
+
+  #dropSocket(conversationId: string) {
+    this.#sockets.get(conversationId)?.close();
+    this.#sockets.delete(conversationId);
+  }
+
+  get #idleMs(): number {
+    return this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
   async #send(req: TurnRequest, forceRefresh: boolean, signal?: AbortSignal): Promise<Response> {
@@ -224,15 +406,7 @@ export class ResponsesClient {
         signal: signal ? AbortSignal.any([signal, noHeaders.signal]) : noHeaders.signal,
       });
     } catch (e) {
-      if (noHeaders.signal.aborted && !signal?.aborted) {
-        throw new CodexError(
-          "network",
-          `The backend sent no answer within ${
-            headersMs >= 1000 ? `${Math.round(headersMs / 1000)} s` : `${headersMs} ms`
-          } of the request.`,
-          { cause: e },
-        );
-      }
+      if (noHeaders.signal.aborted && !signal?.aborted) throw noAnswerError(headersMs, e);
       throw e;
     } finally {
       clearTimeout(timer);
@@ -274,18 +448,19 @@ export class ResponsesClient {
     };
   }
 
-  async *#read(res: Response, signal?: AbortSignal): AsyncGenerator<ResponseEvent> {
-    const rateLimits = parseRateLimits(res.headers);
+  async *#read(opened: Opened, signal?: AbortSignal): AsyncGenerator<ResponseEvent> {
+    let rateLimits = opened.rateLimits;
     const items: OutputItem[] = [];
     let malformed = 0;
     let id: string | undefined;
-    const events = parseServerEvents(res.body!, {
-      idleTimeoutMs: this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-      signal,
-      onMalformed: () => malformed++,
-    });
+    const events = opened.events(() => malformed++);
     try {
       for await (const ev of events) {
+        // Over WebSocket the rate limits come as an event (over SSE, in the headers).
+        if (ev.type === RATE_LIMITS_EVENT && opened.socket) {
+          rateLimits = rateLimitsFromEvent(ev) ?? rateLimits;
+          continue;
+        }
         const out = mapEvent(ev);
         if (!out) continue;
         switch (out.type) {
@@ -300,10 +475,12 @@ export class ResponsesClient {
           case "completed": {
             const response = ev.response as Record<string, unknown> | undefined;
             const streamed = items.length ? items : (response?.output as OutputItem[]) ?? [];
+            const responseId = (response?.id as string) ?? id;
+            opened.onCompleted?.(responseId, streamed);
             yield {
               type: "completed",
               response: {
-                id: (response?.id as string) ?? id,
+                id: responseId,
                 items: streamed,
                 usage: response?.usage as Usage | undefined,
                 rateLimits,
@@ -318,12 +495,22 @@ export class ResponsesClient {
       }
     } catch (e) {
       throw toCodexError(e, signal);
+    } finally {
+      await events.return?.();
     }
     throw new CodexError(
       "stream_truncated",
       "The stream closed before response.completed.",
     );
   }
+}
+
+/** How a request was started: its events, and for WebSocket the connection. */
+interface Opened {
+  events: (onMalformed: () => void) => AsyncIterableIterator<ServerEvent>;
+  rateLimits?: RateLimitSnapshot;
+  socket?: ResponsesSocket;
+  onCompleted?: (id: string | undefined, items: OutputItem[]) => void;
 }
 
 /** Translate one server event; undefined for events we do not use (unknown types too). */
@@ -355,6 +542,9 @@ function mapEvent(ev: ServerEvent): ResponseEvent | undefined {
       });
     }
     case "error":
+      if (typeof ev.status === "number") {
+        throw errorFromHttp(ev.status, JSON.stringify(ev), new Headers(stringHeaders(ev.headers)));
+      }
       throw errorFromFailure(
         (ev.error as { code?: string; message?: string }) ??
           { code: ev.code as string, message: ev.message as string },
@@ -362,6 +552,52 @@ function mapEvent(ev: ServerEvent): ResponseEvent | undefined {
     default:
       return undefined;
   }
+}
+
+/** The error an `error` event stands for. */
+function errorOfEvent(ev: ServerEvent): CodexError {
+  const error = ev.error as { code?: unknown; message?: unknown } | undefined;
+  if (error?.code === PREVIOUS_RESPONSE_NOT_FOUND) {
+    return new CodexError("invalid_request", String(error.message ?? error.code), {
+      status: typeof ev.status === "number" ? ev.status : undefined,
+      serverCode: PREVIOUS_RESPONSE_NOT_FOUND,
+      cause: JSON.stringify(ev),
+    });
+  }
+  try {
+    mapEvent(ev);
+  } catch (e) {
+    if (e instanceof CodexError) return e;
+  }
+  return new CodexError("server", `The backend sent an error: ${JSON.stringify(ev)}`);
+}
+
+/** `rest`, with an event already read put back in front. */
+function prepend(
+  first: IteratorResult<ServerEvent>,
+  rest: AsyncIterableIterator<ServerEvent>,
+): AsyncIterableIterator<ServerEvent> {
+  let pending: IteratorResult<ServerEvent> | undefined = first;
+  return {
+    next() {
+      if (!pending) return rest.next();
+      const r = pending;
+      pending = undefined;
+      return Promise.resolve(r);
+    },
+    return() {
+      pending = undefined;
+      return rest.return?.() ?? Promise.resolve({ done: true, value: undefined });
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function stringHeaders(h: unknown): Record<string, string> {
+  if (!h || typeof h !== "object") return {};
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, String(v)]));
 }
 
 function toCodexError(e: unknown, signal?: AbortSignal): CodexError {

@@ -17,12 +17,21 @@ function request(over: Partial<TurnRequest> = {}): TurnRequest {
   };
 }
 
-async function setup(opts: Parameters<typeof startFakeBackend>[0] = {}) {
+type Transport = "sse" | "websocket";
+const TRANSPORTS: Transport[] = ["sse", "websocket"];
+
+/** A test for each transport: what the caller sees must not depend on it. */
+function both(name: string, fn: (transport: Transport) => Promise<void>) {
+  for (const transport of TRANSPORTS) test(`client (${transport}): ${name}`, () => fn(transport));
+}
+
+async function setup(opts: Parameters<typeof startFakeBackend>[0] = {}, transport?: Transport) {
   const fake = await startFakeBackend(opts);
   const tokens = fake.issueTokens();
   let current = tokens;
   const client = new ResponsesClient({
     baseUrl: fake.baseUrl,
+    transport,
     retry: FAST,
     idleTimeoutMs: 200,
     credentials: () =>
@@ -41,39 +50,43 @@ async function drain(it: AsyncIterable<ResponseEvent>): Promise<ResponseEvent[]>
   return out;
 }
 
-test("client: streams text, reasoning and calls; completed carries items, usage, rate limits", async () => {
-  const { fake, client } = await setup();
-  try {
-    fake.enqueue(
-      reply.items([
-        item.reasoning("plan"),
-        item.text("hello there"),
-        item.call("bash", { command: "ls" }),
-      ]),
-    );
-    const evs = await drain(client.stream(request()));
-    const text = evs.flatMap((e) => (e.type === "text_delta" ? [e.delta] : [])).join("");
-    assert.equal(text, "hello there");
-    const done = evs.at(-1)!;
-    assert.equal(done.type, "completed");
-    if (done.type !== "completed") return;
-    assert.deepEqual(done.response.items.map((i) => i.type), [
-      "reasoning",
-      "message",
-      "function_call",
-    ]);
-    assert.ok(done.response.usage!.input_tokens > 0);
-    assert.equal(done.response.rateLimits?.primary?.usedPercent, 12.5);
-    const sent = fake.responsesRequests()[0];
-    assert.equal(sent.headers.originator, "codex_cli_rs");
-    assert.equal(sent.body!.prompt_cache_key, "conv-1");
-  } finally {
-    await fake.close();
-  }
-});
+both(
+  "streams text, reasoning and calls; completed carries items, usage, rate limits",
+  async (transport) => {
+    const { fake, client } = await setup({}, transport);
+    try {
+      fake.enqueue(
+        reply.items([
+          item.reasoning("plan"),
+          item.text("hello there"),
+          item.call("bash", { command: "ls" }),
+        ]),
+      );
+      const evs = await drain(client.stream(request()));
+      const text = evs.flatMap((e) => (e.type === "text_delta" ? [e.delta] : [])).join("");
+      assert.equal(text, "hello there");
+      const done = evs.at(-1)!;
+      assert.equal(done.type, "completed");
+      if (done.type !== "completed") return;
+      assert.deepEqual(done.response.items.map((i) => i.type), [
+        "reasoning",
+        "message",
+        "function_call",
+      ]);
+      assert.ok(done.response.usage!.input_tokens > 0);
+      assert.equal(done.response.rateLimits?.primary?.usedPercent, 12.5);
+      const sent = fake.responsesRequests()[0];
+      assert.equal(sent.headers.originator, "codex_cli_rs");
+      assert.equal(sent.method, transport === "sse" ? "POST" : "WS");
+      assert.equal(sent.body!.prompt_cache_key, "conv-1");
+    } finally {
+      await fake.close();
+    }
+  },
+);
 
-test("client: unknown events and a malformed line are ignored; only-completed output is used", async () => {
-  const { fake, client } = await setup();
+test("client (sse): unknown events and a malformed line are ignored; only-completed output is used", async () => {
+  const { fake, client } = await setup({}, "sse");
   try {
     fake.enqueue(
       reply.text("ok", { unknownEvents: true, malformedLine: true, onlyCompletedOutput: true }),
@@ -90,8 +103,8 @@ test("client: unknown events and a malformed line are ignored; only-completed ou
   }
 });
 
-test("client: 500 and 503 are retried with retry events, then the answer arrives", async () => {
-  const { fake, client } = await setup();
+both("500 and 503 are retried with retry events, then the answer arrives", async (transport) => {
+  const { fake, client } = await setup({}, transport);
   try {
     fake.enqueue(fault.http(500), fault.http(503), reply.text("finally"));
     const evs = await drain(client.stream(request()));
@@ -104,8 +117,8 @@ test("client: 500 and 503 are retried with retry events, then the answer arrives
   }
 });
 
-test("client: a plain 429 waits the Retry-After the server gave", async () => {
-  const { fake, client } = await setup();
+both("a plain 429 waits the Retry-After the server gave", async (transport) => {
+  const { fake, client } = await setup({}, transport);
   try {
     fake.enqueue(fault.rateLimited(0), reply.text("ok"));
     const evs = await drain(client.stream(request()));
@@ -118,8 +131,8 @@ test("client: a plain 429 waits the Retry-After the server gave", async () => {
   }
 });
 
-test("client: gives up after the policy's retries with the last error", async () => {
-  const { fake, client } = await setup();
+both("gives up after the policy's retries with the last error", async (transport) => {
+  const { fake, client } = await setup({}, transport);
   try {
     fake.enqueue(...Array.from({ length: 5 }, () => fault.http(502)));
     await assert.rejects(
@@ -132,8 +145,8 @@ test("client: gives up after the policy's retries with the last error", async ()
   }
 });
 
-test("client: usage limit is fatal at once and says when it resets", async () => {
-  const { fake, client } = await setup();
+both("usage limit is fatal at once and says when it resets", async (transport) => {
+  const { fake, client } = await setup({}, transport);
   try {
     const resetsAt = Math.floor(Date.now() / 1000) + 7200;
     fake.enqueue(fault.usageLimit({ resetsAt, planType: "pro" }));
@@ -150,34 +163,40 @@ test("client: usage limit is fatal at once and says when it resets", async () =>
   }
 });
 
-test("client: a 401 asks the credentials provider once more (forceRefresh), then succeeds", async () => {
-  const fake = await startFakeBackend();
-  try {
-    // The provider hands out a good token only when forced, like a re-read of a rotated file.
-    const expired = fake.issueTokens({}, { ttlSeconds: -10 });
-    const good = fake.issueTokens();
-    const calls: boolean[] = [];
-    const client = new ResponsesClient({
-      baseUrl: fake.baseUrl,
-      retry: FAST,
-      credentials: ({ forceRefresh }) => {
-        calls.push(forceRefresh);
-        const t = forceRefresh ? good : expired;
-        return Promise.resolve({ accessToken: t.access_token, accountId: t.account_id });
-      },
-    });
-    fake.enqueue(reply.text("ok"));
-    const evs = await drain(client.stream(request()));
-    assert.equal(evs.at(-1)!.type, "completed");
-    assert.deepEqual(calls, [false, true]);
-    assert.deepEqual(fake.responsesRequests().map((r) => r.status), [401, 200]);
-  } finally {
-    await fake.close();
-  }
-});
+both(
+  "a 401 asks the credentials provider once more (forceRefresh), then succeeds",
+  async (transport) => {
+    const fake = await startFakeBackend();
+    try {
+      // The provider hands out a good token only when forced, like a re-read of a rotated file.
+      const expired = fake.issueTokens({}, { ttlSeconds: -10 });
+      const good = fake.issueTokens();
+      const calls: boolean[] = [];
+      const client = new ResponsesClient({
+        baseUrl: fake.baseUrl,
+        transport,
+        retry: FAST,
+        credentials: ({ forceRefresh }) => {
+          calls.push(forceRefresh);
+          const t = forceRefresh ? good : expired;
+          return Promise.resolve({ accessToken: t.access_token, accountId: t.account_id });
+        },
+      });
+      fake.enqueue(reply.text("ok"));
+      const evs = await drain(client.stream(request()));
+      assert.equal(evs.at(-1)!.type, "completed");
+      assert.deepEqual(calls, [false, true]);
+      // Over WebSocket the credentials are refused at the upgrade.
+      const asked = transport === "sse" ? fake.responsesRequests() : fake.webSocketUpgrades();
+      assert.deepEqual(asked.map((r) => r.status), [401, transport === "sse" ? 200 : 101]);
+    } finally {
+      await fake.close();
+    }
+  },
+);
 
-test("client: a second 401 is an authentication error that says to log in", async () => {
-  const { fake, client, setTokens } = await setup();
+both("a second 401 is an authentication error that says to log in", async (transport) => {
+  const { fake, client, setTokens } = await setup({}, transport);
   try {
     setTokens(fake.issueTokens({}, { ttlSeconds: -10 }));
     await assert.rejects(drain(client.stream(request())), (e) => {
@@ -186,59 +205,66 @@ test("client: a second 401 is an authentication error that says to log in", asyn
       assert.match(e.message, /Log in again/);
       return true;
     });
-    assert.equal(fake.responsesRequests().length, 2);
+    const asked = transport === "sse" ? fake.responsesRequests() : fake.webSocketUpgrades();
+    assert.deepEqual(asked.map((r) => r.status), [401, 401]);
   } finally {
     await fake.close();
   }
 });
 
-test("client: stream failures are typed (failed, incomplete, cut, reset, stall, error event)", async () => {
-  const { fake, client } = await setup();
-  try {
-    const cases: [Parameters<typeof fake.enqueue>[0], string][] = [
-      [fault.failed("context_length_exceeded", "too long"), "context_too_long"],
-      [fault.failed("server_is_overloaded"), "server"],
-      [fault.incomplete("max_output_tokens"), "incomplete"],
-      [fault.cut(), "stream_truncated"],
-      [fault.reset(), "network"],
-      [fault.stall([item.text("hm")], 5000), "idle_timeout"],
-      [{
-        kind: "response",
-        output: [],
-        end: { kind: "error_event", code: "invalid_prompt", message: "no" },
-      }, "invalid_request"],
-    ];
-    for (const [step, code] of cases) {
-      fake.enqueue(step);
-      await assert.rejects(drain(client.stream(request())), (e) => {
-        assert.ok(e instanceof CodexError, String(e));
-        assert.equal(e.code, code);
-        return true;
-      });
+both(
+  "stream failures are typed (failed, incomplete, cut, reset, stall, error event)",
+  async (transport) => {
+    const { fake, client } = await setup({}, transport);
+    try {
+      const cases: [Parameters<typeof fake.enqueue>[0], string][] = [
+        [fault.failed("context_length_exceeded", "too long"), "context_too_long"],
+        [fault.failed("server_is_overloaded"), "server"],
+        [fault.incomplete("max_output_tokens"), "incomplete"],
+        [fault.cut(), "stream_truncated"],
+        [fault.reset(), "network"],
+        [fault.stall([item.text("hm")], 5000), "idle_timeout"],
+        [{
+          kind: "response",
+          output: [],
+          end: { kind: "error_event", code: "invalid_prompt", message: "no" },
+        }, "invalid_request"],
+      ];
+      for (const [step, code] of cases) {
+        fake.enqueue(step);
+        await assert.rejects(drain(client.stream(request())), (e) => {
+          assert.ok(e instanceof CodexError, String(e));
+          assert.equal(e.code, code);
+          return true;
+        });
+      }
+    } finally {
+      await fake.close();
     }
-  } finally {
-    await fake.close();
-  }
-});
+  },
+);
 
-test("client: 'Instructions are not valid' falls back once to the catalog's prompt, and stays there", async () => {
-  const { fake, client } = await setup({ instructions: "official" });
-  try {
-    fake.enqueue(reply.text("one"), reply.text("two"));
-    assert.equal((await drain(client.stream(request()))).at(-1)!.type, "completed");
-    const [rejected, accepted] = fake.responsesRequests();
-    assert.equal(rejected.status, 400);
-    assert.equal(accepted.status, 200);
-    const input = accepted.body!.input as { role?: string; content?: { text: string }[] }[];
-    assert.equal(input[0].role, "developer");
-    assert.equal(input[0].content![0].text, "Be brief.");
-    assert.equal((await drain(client.stream(request()))).at(-1)!.type, "completed");
-    const statuses = fake.responsesRequests().map((r) => r.status);
-    assert.deepEqual(statuses, [400, 200, 200]);
-  } finally {
-    await fake.close();
-  }
-});
+both(
+  "'Instructions are not valid' falls back once to the catalog's prompt, and stays there",
+  async (transport) => {
+    const { fake, client } = await setup({ instructions: "official" }, transport);
+    try {
+      fake.enqueue(reply.text("one"), reply.text("two"));
+      assert.equal((await drain(client.stream(request()))).at(-1)!.type, "completed");
+      const [rejected, accepted] = fake.responsesRequests();
+      assert.equal(rejected.status, 400);
+      assert.equal(accepted.status, 200);
+      const input = accepted.body!.input as { role?: string; content?: { text: string }[] }[];
+      assert.equal(input[0].role, "developer");
+      assert.equal(input[0].content![0].text, "Be brief.");
+      assert.equal((await drain(client.stream(request()))).at(-1)!.type, "completed");
+      const statuses = fake.responsesRequests().map((r) => r.status);
+      assert.deepEqual(statuses, [400, 200, 200]);
+    } finally {
+      await fake.close();
+    }
+  },
+);
 
 test("client: the catalog is cached by ETag; a 404 catalog falls back to the built-in table", async () => {
   const { fake, client } = await setup();
@@ -263,12 +289,13 @@ test("client: the catalog is cached by ETag; a 404 catalog falls back to the bui
   }
 });
 
-test("client: a refused connection is a network error after retries", async () => {
-  const { fake } = await setup();
+both("a refused connection is a network error after retries", async (transport) => {
+  const { fake } = await setup({}, transport);
   const url = fake.baseUrl;
   await fake.close();
   const client = new ResponsesClient({
     baseUrl: url,
+    transport,
     retry: { ...FAST, maxRetries: 2 },
     credentials: () => Promise.resolve({ accessToken: "x", accountId: "y" }),
   });
@@ -282,8 +309,8 @@ test("client: a refused connection is a network error after retries", async () =
   assert.equal(evs.filter((e) => e.type === "retry").length, 2);
 });
 
-test("client: an unsupported model names the catalog's models to pick instead", async () => {
-  const { fake, client } = await setup();
+both("an unsupported model names the catalog's models to pick instead", async (transport) => {
+  const { fake, client } = await setup({}, transport);
   try {
     await assert.rejects(drain(client.stream(request({ model: "gpt-4o" }))), (e) => {
       assert.ok(e instanceof CodexError);

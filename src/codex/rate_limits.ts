@@ -60,3 +60,37 @@ export function parseRateLimits(
   }
   return Object.keys(snap).length ? snap : undefined;
 }
+
+/** The `type` of the WebSocket event that carries the rate limits (PROTOCOL.md §6). */
+export const RATE_LIMITS_EVENT = "codex.rate_limits";
+
+function eventWindow(w: unknown): RateLimitWindow | undefined {
+  const o = w as { used_percent?: unknown; window_minutes?: unknown; reset_at?: unknown };
+  if (typeof o?.used_percent !== "number") return undefined;
+  const out: RateLimitWindow = { usedPercent: o.used_percent };
+  if (typeof o.window_minutes === "number") out.windowMinutes = o.window_minutes;
+  if (typeof o.reset_at === "number") out.resetsAt = o.reset_at;
+  return out;
+}
+
+/**
+ * Read a `codex.rate_limits` event (`{plan_type, rate_limits: {primary, secondary},
+ * credits}`), the WebSocket's form of the rate-limit headers. Undefined when it has none.
+ */
+export function rateLimitsFromEvent(ev: Record<string, unknown>): RateLimitSnapshot | undefined {
+  const limits = ev.rate_limits as { primary?: unknown; secondary?: unknown } | undefined;
+  const snap: RateLimitSnapshot = {};
+  const primary = eventWindow(limits?.primary);
+  const secondary = eventWindow(limits?.secondary);
+  if (primary) snap.primary = primary;
+  if (secondary) snap.secondary = secondary;
+  const c = ev.credits as { has_credits?: unknown; unlimited?: unknown; balance?: unknown };
+  if (c && typeof c === "object") {
+    snap.credits = {
+      hasCredits: typeof c.has_credits === "boolean" ? c.has_credits : undefined,
+      unlimited: typeof c.unlimited === "boolean" ? c.unlimited : undefined,
+      balance: c.balance === undefined || c.balance === null ? undefined : String(c.balance),
+    };
+  }
+  return Object.keys(snap).length ? snap : undefined;
+}

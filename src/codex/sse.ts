@@ -8,6 +8,7 @@
 
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { CodexError } from "./errors.ts";
+import { idleError, IdleWatchdog } from "./watchdog.ts";
 
 /** One event of the stream: the `data:` JSON, with its `type`. */
 export interface ServerEvent {
@@ -43,51 +44,26 @@ export function parseServerEvents(
   options: ParseOptions,
 ): AsyncIterableIterator<ServerEvent> {
   const { signal, idleTimeoutMs } = options;
-  // One watchdog per stream, not a timer per event: each event or comment (a keep-alive)
-  // only bumps a counter; the watchdog looks four times per idle limit and gives the stream
-  // up once the counter has not moved for that long.
-  let seen = 0;
   let stopped: CodexError | undefined;
   let finished = false;
+  // One watchdog per stream: each event or comment (a keep-alive) only bumps it. It fires
+  // after `stop` is defined below (its first look is a quarter of the idle limit away).
+  const watchdog = new IdleWatchdog(idleTimeoutMs, () => stop(idleError(idleTimeoutMs)));
   const reader = body
     .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream({ onComment: () => void seen++ }))
+    .pipeThrough(new EventSourceParserStream({ onComment: () => watchdog.bump() }))
     .getReader();
   const stop = (e: CodexError) => {
     stopped ??= e;
     reader.cancel(e).catch(() => {});
   };
-  let watchdog: ReturnType<typeof setTimeout>;
-  let seenAtCheck = 0;
-  let quietSince = Date.now();
-  const step = Math.max(1, Math.floor(idleTimeoutMs / 4));
-  const check = () => {
-    const now = Date.now();
-    if (seen !== seenAtCheck) {
-      seenAtCheck = seen;
-      quietSince = now;
-    }
-    const wait = quietSince + idleTimeoutMs - now;
-    if (wait > 0) watchdog = setTimeout(check, Math.min(step, wait));
-    else {
-      stop(
-        new CodexError(
-          "idle_timeout",
-          `The backend sent nothing for ${
-            Math.round(idleTimeoutMs / 1000)
-          } s; the stream was given up.`,
-        ),
-      );
-    }
-  };
-  watchdog = setTimeout(check, step);
   const onAbort = () => stop(new CodexError("aborted", "The request was cancelled."));
   if (signal?.aborted) onAbort();
   signal?.addEventListener("abort", onAbort);
   const finish = () => {
     if (finished) return;
     finished = true;
-    clearTimeout(watchdog);
+    watchdog.stop();
     signal?.removeEventListener("abort", onAbort);
     reader.cancel().catch(() => {});
   };
@@ -117,7 +93,7 @@ export function parseServerEvents(
           finish();
           return end;
         }
-        seen++;
+        watchdog.bump();
         const { data, event } = next.value;
         let parsed: unknown;
         try {

@@ -225,6 +225,8 @@ export interface ModelInfo {
   upgrade?: { model: string; retirement_at?: string | number | null } | null;
   /** `text`, `image`. */
   input_modalities?: string[];
+  /** Whether the backend prefers the WebSocket transport for this model (PROTOCOL.md §6). */
+  prefer_websockets?: boolean;
   /** Fields we do not use. */
   [key: string]: unknown;
 }

@@ -127,6 +127,7 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
   const emit = (o: ContainerOutput) =>
     write(formatOutput(newSessionId ? { ...o, newSessionId } : o));
   let watcher: InputWatcher | undefined;
+  let client: ResponsesClient | undefined;
   try {
     const inp = validateInput(input);
     const secrets = inp.secrets ?? {};
@@ -157,7 +158,7 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
     const askedTier = secrets[SECRET.serviceTier] || env.CODEX_SERVICE_TIER || undefined;
     const token = secrets[SECRET.accessToken];
     const plan = readClaims(token).planType;
-    const client = new ResponsesClient({
+    client = new ResponsesClient({
       baseUrl: secrets[SECRET.baseUrl] || env.CODEX_BASE_URL || undefined,
       credentials: secretCredentials(secrets),
       version: denoJson.version,
@@ -242,6 +243,7 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
     return 1;
   } finally {
     watcher?.stop();
+    client?.close();
   }
 }
 

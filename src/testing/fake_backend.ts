@@ -19,14 +19,16 @@ import {
   RESPONSES_PATH,
 } from "../codex/protocol.ts";
 import type { ModelInfo, Usage } from "../codex/types.ts";
-import { json, tick } from "./_http.ts";
+import { json } from "./_http.ts";
 import { checkBody, type InstructionsRule } from "./fake_checks.ts";
 import { fakeSummary, inputTokens, visibleText } from "./fake_context.ts";
-import { frameEvents, renderEvents } from "./fake_sse.ts";
+import { renderEvents } from "./fake_sse.ts";
+import { httpSink, type Sink } from "./fake_transport.ts";
+import { FakeWebSocketEndpoint } from "./fake_websocket.ts";
 import { FakeAuthority, type FakeTokenSet } from "./fake_authority.ts";
 import { type FakeOAuthOptions, handleOAuth, type TokenFault } from "./fake_oauth.ts";
 import type { FakeIdentity } from "./jwt.ts";
-import { type FakeStep, type HttpStep, item, reply, type ResponseStep } from "./script.ts";
+import { type FakeStep, item, reply, type ResponseStep } from "./script.ts";
 
 export type { InstructionsRule } from "./fake_checks.ts";
 export type { FakeTokenSet } from "./fake_authority.ts";
@@ -96,8 +98,15 @@ export interface RecordedRequest {
   rawBody: string;
   /** When it arrived (ms). */
   at: number;
-  /** The status the fake answered. */
+  /** The status the fake answered (101: a WebSocket upgrade accepted). */
   status?: number;
+  /**
+   * `websocket` for an upgrade (method `GET`) and for a request frame (method `WS`, whose
+   * `body` is the whole request as the model sees it, the connection's history joined).
+   */
+  transport?: "websocket";
+  /** For a WebSocket request: the frame as sent (only the items new on the connection). */
+  frame?: Record<string, unknown>;
 }
 
 /** Options of {@link startFakeBackend}. */
@@ -132,8 +141,16 @@ export interface FakeBackend {
   readonly baseUrl: string;
   /** Every request received, in order. */
   readonly requests: RecordedRequest[];
-  /** Requests to the Responses endpoint. */
+  /** Requests to the Responses endpoint, over HTTP or WebSocket (not the upgrades). */
   responsesRequests(): RecordedRequest[];
+  /** WebSocket upgrade requests, accepted (status 101) or refused. */
+  webSocketUpgrades(): RecordedRequest[];
+  /** Refuse the next `times` WebSocket upgrades with this status (default every one). */
+  refuseWebSockets(status: number, times?: number): void;
+  /** Drop the open WebSocket connections (the client sees an abnormal close). */
+  dropWebSockets(): void;
+  /** The next `count` WebSocket requests naming a previous response find none. */
+  forgetResponses(count?: number): void;
   /** Queue answers for the next Responses requests. */
   enqueue(...steps: FakeStep[]): void;
   /** Queue answers for the next compaction requests (faults); else the fake compacts. */
@@ -236,12 +253,12 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   publish();
   const opened = (enc: string) => compactions.get(enc);
 
-  /** 401/403 answer, or the token's account when the bearer is good. */
-  function authorize(rec: RecordedRequest, res: ServerResponse): number | undefined {
+  /** The 401/403 answer's status, or undefined when the bearer is good for the account. */
+  function authorize(rec: RecordedRequest, sink: Sink): number | undefined {
     const bearer = rec.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
     const tok = authority.checkAccess(bearer);
     if (tok === "invalid") {
-      return json(res, 401, {
+      return sink.json(401, {
         error: {
           message: "Your authentication token is not valid.",
           type: "invalid_request_error",
@@ -250,7 +267,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
       });
     }
     if (tok === "expired") {
-      return json(res, 401, {
+      return sink.json(401, {
         error: {
           message: "Your authentication token has expired. Please try signing in again.",
           type: "invalid_request_error",
@@ -259,7 +276,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
       });
     }
     if (rec.headers[HEADER.accountId] !== tok.accountId) {
-      return json(res, 403, {
+      return sink.json(403, {
         detail: `The ${HEADER.accountId} header does not match the token's account.`,
       });
     }
@@ -291,11 +308,8 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     };
   }
 
-  async function streamResponse(
-    rec: RecordedRequest,
-    res: ServerResponse,
-    step: ResponseStep,
-  ): Promise<number> {
+  /** Render a scripted response and hand it to the transport. */
+  function streamResponse(rec: RecordedRequest, sink: Sink, step: ResponseStep): Promise<number> {
     const events = renderEvents(step, {
       nextId: (prefix) => `${prefix}_${++counter}`,
       issueEncrypted: () => {
@@ -310,43 +324,17 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
       },
       usage: estimateUsage(rec.body ?? {}, step),
     });
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
+    return sink.stream(events, step, {
       [MODELS_ETAG_HEADER]: etag,
       ...(options.rateLimitHeaders ?? defaultRateLimitHeaders()),
       ...step.headers,
     });
-    const bytes = new TextEncoder().encode(frameEvents(events, step));
-    if (step.chunkBytes) {
-      for (let i = 0; i < bytes.length && !res.destroyed; i += step.chunkBytes) {
-        res.write(bytes.subarray(i, i + step.chunkBytes));
-        await tick(1);
-      }
-    } else res.write(bytes);
-    const end = step.end ?? { kind: "completed" };
-    if (end.kind === "stall") {
-      await new Promise<void>((resolve) => {
-        const t = end.ms === undefined ? undefined : setTimeout(resolve, end.ms);
-        res.once("close", () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    if (end.kind === "reset") {
-      await new Promise<void>((r) => res.write("", () => r()));
-      res.socket?.destroy();
-      return 200;
-    }
-    res.end();
-    return 200;
   }
 
-  async function handleResponses(rec: RecordedRequest, res: ServerResponse): Promise<number> {
-    const denied = authorize(rec, res);
+  async function handleResponses(rec: RecordedRequest, sink: Sink): Promise<number> {
+    const denied = authorize(rec, sink);
     if (denied) return denied;
-    if (!rec.body) return json(res, 400, { detail: "Request body must be a JSON object." });
+    if (!rec.body) return sink.json(400, { detail: "Request body must be a JSON object." });
     const failure = checkBody(rec.body, {
       models,
       issuedEncrypted,
@@ -360,8 +348,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     });
     if (failure?.kind === "model") {
       const message = failure.detail;
-      return json(
-        res,
+      return sink.json(
         400,
         options.retiredModelError === "detail"
           ? { detail: message }
@@ -369,11 +356,11 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
         { [MODELS_ETAG_HEADER]: etag },
       );
     }
-    if (failure) return json(res, 400, { detail: failure.detail });
+    if (failure) return sink.json(400, { detail: failure.detail });
     const model = models.find((m) => m.slug === rec.body!.model);
     const window = model?.context_window;
     if (window && inputTokens(rec.body, opened) > window) {
-      return await streamResponse(rec, res, {
+      return await streamResponse(rec, sink, {
         kind: "response",
         output: [],
         end: {
@@ -385,30 +372,21 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
       });
     }
     const input = inputOf(rec);
+    let step: FakeStep | undefined;
     if ((input.at(-1) as { type?: string } | undefined)?.type === "compaction_trigger") {
-      let step: FakeStep = compactionQueue.shift() ?? reply.items([item.compaction()]);
-      if (typeof step === "function") step = step(rec);
-      if (step.kind === "http") return answerHttp(res, step);
-      if (step.kind === "hang") return await hang(res);
-      return await streamResponse(rec, res, step);
-    }
-    let step: FakeStep | undefined = queue.shift() ?? options.fallback;
-    if (!step) {
-      return json(res, 400, { detail: "fake backend: no scripted response left for this request" });
+      step = compactionQueue.shift() ?? reply.items([item.compaction()]);
+    } else {
+      step = queue.shift() ?? options.fallback;
+      if (!step) {
+        return sink.json(400, {
+          detail: "fake backend: no scripted response left for this request",
+        });
+      }
     }
     if (typeof step === "function") step = step(rec);
-    if (step.kind === "http") return answerHttp(res, step);
-    if (step.kind === "hang") return await hang(res);
-    return await streamResponse(rec, res, step);
-  }
-
-  /** Say nothing until the client gives up (status 0 in the log: no answer). */
-  function hang(res: ServerResponse): Promise<number> {
-    return new Promise((resolve) => res.once("close", () => resolve(0)));
-  }
-
-  function answerHttp(res: ServerResponse, step: HttpStep): number {
-    return json(res, step.status, step.body, step.headers);
+    if (step.kind === "http") return sink.json(step.status, step.body, step.headers);
+    if (step.kind === "hang") return await sink.hang();
+    return await streamResponse(rec, sink, step);
   }
 
   function inputOf(rec: RecordedRequest): unknown[] {
@@ -417,7 +395,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   }
 
   function handleModels(rec: RecordedRequest, res: ServerResponse): number {
-    const denied = authorize(rec, res);
+    const denied = authorize(rec, httpSink(res));
     if (denied) return denied;
     if (options.noCatalog) return json(res, 404, { detail: "Not Found" });
     if (!rec.query.client_version) {
@@ -432,6 +410,36 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     res.end(catalogBody);
     return 200;
   }
+
+  const refusals: { status: number; left: number }[] = [];
+  const webSockets = new FakeWebSocketEndpoint({
+    path: `${BACKEND_PREFIX}${RESPONSES_PATH}`,
+    refusal: () => {
+      const r = refusals[0];
+      if (!r) return undefined;
+      if (--r.left <= 0) refusals.shift();
+      return {
+        status: r.status,
+        body: r.status === 426
+          ? { detail: "Upgrade Required" }
+          : { detail: `fake backend: WebSocket refused (${r.status})` },
+      };
+    },
+    authorize: (rec) => {
+      let out: { status: number; body: unknown } | undefined;
+      authorize(rec, {
+        json: (status, body) => {
+          out = { status, body };
+          return status;
+        },
+        stream: () => Promise.resolve(0),
+        hang: () => Promise.resolve(0),
+      });
+      return out;
+    },
+    record: (rec) => void requests.push(rec),
+    answer: (rec, sink) => handleResponses(rec, sink),
+  });
 
   const server = createServer(async (req, res) => {
     open.add(res);
@@ -455,7 +463,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     try {
       const route = `${rec.method} ${rec.path}`;
       if (route === `POST ${BACKEND_PREFIX}${RESPONSES_PATH}`) {
-        rec.status = await handleResponses(rec, res);
+        rec.status = await handleResponses(rec, httpSink(res));
       } else if (route === `GET ${BACKEND_PREFIX}${MODELS_PATH}`) {
         rec.status = handleModels(rec, res);
       } else {
@@ -471,6 +479,8 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     }
   });
 
+  server.on("upgrade", (req, socket, head) => void webSockets.upgrade(req, socket, head));
+
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -482,12 +492,17 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     baseUrl: `${url}${BACKEND_PREFIX}`,
     requests,
     responsesRequests: () =>
-      requests.filter((r) => r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}`),
+      requests.filter((r) => r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}` && r.method !== "GET"),
+    webSocketUpgrades: () =>
+      requests.filter((r) => r.transport === "websocket" && r.method === "GET"),
+    refuseWebSockets: (status, times = Infinity) => void refusals.push({ status, left: times }),
+    dropWebSockets: () => webSockets.dropConnections(),
+    forgetResponses: (count) => webSockets.forgetResponses(count),
     enqueue: (...steps) => void queue.push(...steps),
     enqueueCompaction: (...steps) => void compactionQueue.push(...steps),
     compactionRequests: () =>
       requests.filter((r) =>
-        r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}` &&
+        r.path === `${BACKEND_PREFIX}${RESPONSES_PATH}` && r.method !== "GET" &&
         (inputOf(r).at(-1) as { type?: string } | undefined)?.type === "compaction_trigger"
       ),
     visibleText: (req) => visibleText(inputOf(req), opened),
@@ -513,6 +528,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of open) res.destroy();
+        webSockets.close();
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),

@@ -20,7 +20,8 @@ export interface RenderContext {
   usage: Usage;
 }
 
-type Event = Record<string, unknown> & { type: string };
+/** One server event. */
+export type Event = Record<string, unknown> & { type: string };
 
 /** Split text into a few deltas, as the model streams it. */
 function deltas(text: string): string[] {
