@@ -29,7 +29,12 @@ function run(bin: string, args: string[], env: Record<string, string>, cwd: stri
 }
 
 /** `codex exec --json PROMPT` with a CODEX_HOME holding our auth.json and `config` lines. */
-async function codexExec(fake: FakeBackend, config: string[], prompt: string) {
+async function codexExec(
+  fake: FakeBackend,
+  config: string[],
+  prompt: string,
+  { webSocket = false } = {},
+) {
   const home = await mkdtemp(join(tmpdir(), "cp-codex-home-"));
   const work = await mkdtemp(join(tmpdir(), "cp-codex-work-"));
   try {
@@ -47,6 +52,7 @@ async function codexExec(fake: FakeBackend, config: string[], prompt: string) {
         `base_url = "${fake.baseUrl}"`,
         `wire_api = "responses"`,
         `requires_openai_auth = true`,
+        ...(webSocket ? [`supports_websockets = true`] : []),
       ].join("\n") + "\n",
     );
     const r = await run(
@@ -108,6 +114,42 @@ test("codex CLI 0.169 completes `codex exec` with a tool call against the fake",
     assert.ok(call?.type === "function_call" && out?.type === "function_call_output");
     assert.equal(out.call_id, call.call_id);
     assert.match(out.output, /hi-from-tool/);
+  } finally {
+    await fake.close();
+  }
+});
+
+test("codex CLI 0.169 completes a tool call over the fake's WebSocket endpoint", async () => {
+  // A custom provider streams over WebSocket when it says it supports them (the built-in one
+  // always tries): the real client's frames against the fake's strict endpoint.
+  const fake = await startFakeBackend({ instructions: "optional" });
+  try {
+    fake.enqueue(
+      reply.items([item.call("exec_command", { cmd: "echo hi-over-ws" })]),
+      reply.text("all done"),
+    );
+    const r = await codexExec(fake, [`model = "gpt-5.5"`], "run echo", { webSocket: true });
+    const events = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    assert.equal(events.find((e) => e.item?.type === "agent_message")?.item.text, "all done");
+    assert.deepEqual(fake.webSocketUpgrades().map((u) => u.status), [101]);
+    const frames = fake.responsesRequests();
+    assert.deepEqual(frames.map((f) => [f.method, f.status]), [["WS", 200], ["WS", 200], [
+      "WS",
+      200,
+    ]]);
+    // As captured (c4a): a prewarm, the turn on top of it, then only the tool's output.
+    const [prewarm, first, second] = frames.map((f) => f.frame!);
+    assert.equal(prewarm.generate, false);
+    assert.ok(typeof first.previous_response_id === "string");
+    assert.ok(typeof second.previous_response_id === "string");
+    const delta = second.input as InputItem[];
+    assert.deepEqual(delta.map((i) => i.type), ["function_call_output"]);
+    assert.match((delta[0] as { output: string }).output, /hi-over-ws/);
+    // The fake joined the connection's history: the call and its output, paired.
+    const seen = frames[2].body!.input as InputItem[];
+    const call = seen.find((i) => i.type === "function_call");
+    assert.ok(call?.type === "function_call");
+    assert.equal((delta[0] as { call_id: string }).call_id, call.call_id);
   } finally {
     await fake.close();
   }
