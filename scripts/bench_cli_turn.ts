@@ -1,7 +1,8 @@
 // End to end: `deno task bench:cli`. One one-shot text turn of our terminal agent (launcher,
 // sandboxed relaunch, login file, request, SSE, session) against the fake backend, beside the
-// real Codex CLI's `codex exec` against the same fake. Reports median and p90 wall time and
-// the median peak RSS of the largest process (GNU time), over RUNS runs (default 10).
+// real Codex CLI's `codex exec` against the same fake. The three programs run in turn, round
+// by round (their order rotating), RUNS rounds (default 10); reports median, min–max and p90
+// wall time, the median peak RSS of the largest process (GNU time), and the ratios.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -58,25 +59,15 @@ function once(cmd: string, args: string[]): Promise<{ ms: number; rssKiB?: numbe
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.9) - 1];
 
-async function measure(name: string, cmd: string, args: string[]) {
-  await once(cmd, args); // warm caches
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await once(cmd, args));
-  const ms = runs.map((r) => r.ms);
-  const rss = runs.flatMap((r) => (r.rssKiB ? [r.rssKiB / 1024] : []));
-  console.log(
-    `| ${name} | ${median(ms).toFixed(0)} ms | ${p90(ms).toFixed(0)} ms | ${
-      rss.length ? `${median(rss).toFixed(0)} MiB` : "n/a (no GNU time)"
-    } |`,
-  );
-}
+type Program = { name: string; cmd: string; args: string[]; ms: number[]; rss: number[] };
+const programs: Program[] = [];
+const program = (name: string, cmd: string, args: string[]) =>
+  programs.push({ name, cmd, args, ms: [], rss: [] });
 
 const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
 const agent = new URL("../src/cli/agent.ts", import.meta.url).pathname;
-console.log(`one-shot text turn against the fake, ${RUNS} runs each\n`);
-console.log("| program | median | p90 | peak RSS (median) |\n| --- | --- | --- | --- |");
 // As `deno task agent` runs it: it relaunches itself under narrow flags.
-await measure("codex-provider agent (sandboxed relaunch)", deno, [
+program("codex-provider agent (sandboxed relaunch)", deno, [
   "run",
   "--allow-read",
   "--allow-env",
@@ -86,7 +77,7 @@ await measure("codex-provider agent (sandboxed relaunch)", deno, [
   ws,
   "say hi",
 ]);
-await measure("codex-provider agent (-A, no relaunch)", deno, [
+program("codex-provider agent (-A, no relaunch)", deno, [
   "run",
   "-A",
   agent,
@@ -94,7 +85,7 @@ await measure("codex-provider agent (-A, no relaunch)", deno, [
   ws,
   "say hi",
 ]);
-await measure("codex exec 0.169.0 (real Codex CLI)", codexCliBin(), [
+program("codex exec 0.169.0 (real Codex CLI)", codexCliBin(), [
   "exec",
   "--skip-git-repo-check",
   "--disable",
@@ -103,5 +94,35 @@ await measure("codex exec 0.169.0 (real Codex CLI)", codexCliBin(), [
   "analytics.enabled=false",
   "say hi",
 ]);
+for (const p of programs) await once(p.cmd, p.args); // warm caches
+for (let round = 0; round < RUNS; round++) {
+  for (let k = 0; k < programs.length; k++) {
+    const p = programs[(round + k) % programs.length];
+    const r = await once(p.cmd, p.args);
+    p.ms.push(r.ms);
+    if (r.rssKiB) p.rss.push(r.rssKiB / 1024);
+  }
+}
 await fake.close();
 await rm(root, { recursive: true, force: true });
+
+console.log(`one-shot text turn against the fake, ${RUNS} alternating rounds\n`);
+console.log(
+  "| program | median (min–max) | p90 | peak RSS (median) |\n| --- | --- | --- | --- |",
+);
+for (const p of programs) {
+  console.log(
+    `| ${p.name} | ${median(p.ms).toFixed(0)} ms (${Math.min(...p.ms).toFixed(0)}–${
+      Math.max(...p.ms).toFixed(0)
+    }) | ${p90(p.ms).toFixed(0)} ms | ${
+      p.rss.length ? `${median(p.rss).toFixed(0)} MiB` : "n/a (no GNU time)"
+    } |`,
+  );
+}
+const [sandboxed, plain, codex] = programs;
+const ratio = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(2);
+console.log(
+  `\nsandboxed vs codex exec: ${ratio(sandboxed.ms, codex.ms)}× wall, ${
+    sandboxed.rss.length ? ratio(sandboxed.rss, codex.rss) : "?"
+  }× RSS; sandboxed relaunch vs -A: ${ratio(sandboxed.ms, plain.ms)}×`,
+);

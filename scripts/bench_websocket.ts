@@ -1,150 +1,99 @@
 // WebSocket vs SSE, side by side against the fake on loopback: bytes the client sends per
 // request and time to the first text delta, at turn 1 (a fresh conversation: a new
-// connection) and at turn 200 of one conversation. Both transports run in the same process,
-// alternating turn by turn (A/B, then B/A). Absolute times vary by machine; the bytes do not.
+// connection), at turn N of long conversations, and with 2 KB of new input per turn. Both
+// transports run in the same process, alternating turn by turn; once under Deno on the
+// sources, once under Node 24 on the built npm package (`deno task build:npm` first; the
+// fake's WebSocket endpoint needs `ws`, installed into npm/ when missing). Absolute times
+// vary by machine; the bytes do not.
 //
-//   deno run -A scripts/bench_websocket.ts [--turns 200] [--runs 3] [--fresh 20] [--json]
-import { parseArgs } from "node:util";
+//   deno run -A scripts/bench_websocket.ts [--turns 200] [--runs 3] [--fresh 20] [--no-node] [--json]
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
+import { parseArgs } from "node:util";
 import { ResponsesClient } from "../src/codex/client.ts";
-import { toReplayItem, type TurnRequest } from "../src/codex/request.ts";
-import type { InputItem } from "../src/codex/types.ts";
 import { reply, startFakeBackend } from "../src/testing/mod.ts";
+import { benchWebSocket } from "./_bench_websocket_run.mjs";
 
 const { values } = parseArgs({
   options: {
     turns: { type: "string", default: "200" },
     runs: { type: "string", default: "3" },
     fresh: { type: "string", default: "20" },
+    "no-node": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
   console.log(
-    "Usage: deno run -A scripts/bench_websocket.ts [--turns N] [--runs N] [--fresh N] [--json]",
+    "Usage: deno run -A scripts/bench_websocket.ts [--turns N] [--runs N] [--fresh N] [--no-node] [--json]",
   );
   process.exit(0);
 }
-const TURNS = Number(values.turns);
-const RUNS = Number(values.runs);
-const FRESH = Number(values.fresh);
-
-type Transport = "websocket" | "sse";
-const ANSWER = "A reply of a typical length, which the history keeps. ".repeat(6);
-
-const fake = await startFakeBackend({ fallback: reply.text(ANSWER) });
-const tokens = fake.issueTokens();
-const clients: Record<Transport, ResponsesClient> = {
-  websocket: client("websocket"),
-  sse: client("sse"),
+const options = {
+  turns: Number(values.turns),
+  runs: Number(values.runs),
+  fresh: Number(values.fresh),
 };
 
-function client(transport: Transport) {
-  return new ResponsesClient({
-    baseUrl: fake.baseUrl,
-    transport,
-    credentials: () =>
-      Promise.resolve({ accessToken: tokens.access_token, accountId: tokens.account_id }),
+type Stats = { median: number; min: number; max: number };
+type Side = {
+  bytesTurn1: number;
+  bytesTurnN: number;
+  ttftTurn1: Stats;
+  ttftTurnN: Stats;
+  ttft2KiB: Stats;
+};
+type Result = { runtime: string; turns: number; websocket: Side; sse: Side };
+
+const results: Result[] = [
+  // Deno's own WebSocket, forced (`auto` does not pick it: see webSocketStalls).
+  await benchWebSocket({ ResponsesClient, reply, startFakeBackend }, {
+    ...options,
+    webSocket: globalThis.WebSocket,
+  }),
+];
+
+if (!values["no-node"]) {
+  const npm = new URL("../npm", import.meta.url).pathname;
+  if (!existsSync(join(npm, "dist", "mod.js"))) {
+    throw new Error("npm/ is not built: run `deno task build:npm` first (or pass --no-node).");
+  }
+  if (!existsSync(join(npm, "node_modules", "ws"))) {
+    const i = spawnSync("npm", ["install", "--no-save", "--no-package-lock", "ws@^8.18.0"], {
+      cwd: npm,
+      stdio: "inherit",
+    });
+    if (i.status !== 0) throw new Error("could not install ws into npm/");
+  }
+  const runner = new URL("./_bench_websocket_run.mjs", import.meta.url).pathname;
+  const r = spawnSync("npx", ["-y", "node@24", runner, npm, JSON.stringify(options)], {
+    encoding: "utf8",
   });
+  if (r.status !== 0) throw new Error(`the Node run failed:\n${r.stderr}`);
+  results.push(JSON.parse(r.stdout.trim().split("\n").at(-1)!));
 }
 
-const user = (text: string): InputItem => ({
-  type: "message",
-  role: "user",
-  content: [{ type: "input_text", text }],
-});
-
-/** One turn: the time to the first text delta, the bytes sent, the items to keep. */
-async function turn(t: Transport, req: TurnRequest) {
-  const before = fake.requests.length;
-  const start = performance.now();
-  let ttft = NaN;
-  let items: InputItem[] = [];
-  for await (const ev of clients[t].stream(req)) {
-    if (ev.type === "text_delta" && Number.isNaN(ttft)) ttft = performance.now() - start;
-    if (ev.type === "completed") items = ev.response.items as InputItem[];
+if (values.json) {
+  console.log(JSON.stringify(results, null, 2));
+} else {
+  const fmt = (x: Stats) => `${x.median.toFixed(2)} ms (${x.min.toFixed(2)}–${x.max.toFixed(2)})`;
+  for (const { runtime, turns, websocket: w, sse: s } of results) {
+    console.log(`\nWebSocket vs SSE against the fake (loopback), ${runtime}`);
+    console.log(`bytes sent, turn 1:            ws ${w.bytesTurn1}  sse ${s.bytesTurn1}`);
+    console.log(
+      `bytes sent, turn ${turns}:          ws ${w.bytesTurnN}  sse ${s.bytesTurnN}  (${
+        (w.bytesTurnN / s.bytesTurnN).toFixed(3)
+      }×)`,
+    );
+    console.log(`first token, turn 1:           ws ${fmt(w.ttftTurn1)}  sse ${fmt(s.ttftTurn1)}`);
+    console.log(
+      `first token, turn ${turns}:         ws ${fmt(w.ttftTurnN)}  sse ${fmt(s.ttftTurnN)}  (${
+        (w.ttftTurnN.median / s.ttftTurnN.median).toFixed(2)
+      }×)`,
+    );
+    console.log(`first token, 2 KB new input:   ws ${fmt(w.ttft2KiB)}  sse ${fmt(s.ttft2KiB)}`);
   }
-  const sent = fake.requests.slice(before).filter((r) => r.method === "POST" || r.method === "WS");
-  const bytes = sent.reduce((n, r) => n + new TextEncoder().encode(r.rawBody).length, 0);
-  return { ttft, bytes, items };
-}
-
-function request(conv: string, input: InputItem[]): TurnRequest {
-  return { model: "gpt-5.5", instructions: "Be brief.", conversationId: conv, input };
-}
-
-const samples: Record<Transport, { first: number[]; late: number[]; b1: number; bN: number }> = {
-  websocket: { first: [], late: [], b1: 0, bN: 0 },
-  sse: { first: [], late: [], b1: 0, bN: 0 },
-};
-
-// Turn 1 of fresh conversations (each a new connection for WebSocket).
-for (let i = 0; i < FRESH; i++) {
-  const order: Transport[] = i % 2 ? ["sse", "websocket"] : ["websocket", "sse"];
-  for (const t of order) {
-    const r = await turn(t, request(`fresh-${t}-${i}`, [user("Hello.")]));
-    samples[t].first.push(r.ttft);
-    samples[t].b1 = r.bytes;
-  }
-}
-
-// Long conversations: both transports turn by turn; the last turns give the turn-N figures.
-for (let run = 0; run < RUNS; run++) {
-  const history: Record<Transport, InputItem[]> = { websocket: [], sse: [] };
-  for (let n = 1; n <= TURNS; n++) {
-    const order: Transport[] = n % 2 ? ["websocket", "sse"] : ["sse", "websocket"];
-    for (const t of order) {
-      history[t].push(user(`Message ${n} of the conversation, with a little context.`));
-      const r = await turn(t, request(`long-${t}-${run}`, history[t]));
-      history[t].push(...r.items.map(toReplayItem));
-      if (n > TURNS - 5) samples[t].late.push(r.ttft);
-      if (n === TURNS) samples[t].bN = r.bytes;
-    }
-  }
-}
-
-for (const c of Object.values(clients)) c.close();
-await fake.close();
-
-function stats(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s.at(-1)! };
-}
-const fmt = (x: { median: number; min: number; max: number }) =>
-  `${x.median.toFixed(2)} ms (${x.min.toFixed(2)}–${x.max.toFixed(2)})`;
-
-const result = {
-  turns: TURNS,
-  runs: RUNS,
-  fresh: FRESH,
-  websocket: {
-    bytesTurn1: samples.websocket.b1,
-    bytesTurnN: samples.websocket.bN,
-    ttftTurn1: stats(samples.websocket.first),
-    ttftTurnN: stats(samples.websocket.late),
-  },
-  sse: {
-    bytesTurn1: samples.sse.b1,
-    bytesTurnN: samples.sse.bN,
-    ttftTurn1: stats(samples.sse.first),
-    ttftTurnN: stats(samples.sse.late),
-  },
-};
-if (values.json) console.log(JSON.stringify(result, null, 2));
-else {
-  const w = result.websocket, s = result.sse;
-  console.log(`WebSocket vs SSE against the fake (loopback), ${TURNS}-turn conversations ×${RUNS}`);
-  console.log(`bytes sent, turn 1:     ws ${w.bytesTurn1}  sse ${s.bytesTurn1}`);
-  console.log(
-    `bytes sent, turn ${TURNS}:   ws ${w.bytesTurnN}  sse ${s.bytesTurnN}  (ratio ${
-      (w.bytesTurnN / s.bytesTurnN).toFixed(3)
-    })`,
-  );
-  console.log(`first token, turn 1:   ws ${fmt(w.ttftTurn1)}  sse ${fmt(s.ttftTurn1)}`);
-  console.log(
-    `first token, turn ${TURNS}: ws ${fmt(w.ttftTurnN)}  sse ${fmt(s.ttftTurnN)}  (ratio ${
-      (w.ttftTurnN.median / s.ttftTurnN.median).toFixed(2)
-    })`,
-  );
 }

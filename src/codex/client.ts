@@ -43,6 +43,7 @@ import {
   WEBSOCKET_BETA,
   WEBSOCKET_REFUSED,
   type WebSocketFactory,
+  webSocketStalls,
 } from "./websocket.ts";
 
 /** An idle WebSocket connection is closed after this long (a new one resends in full). */
@@ -73,7 +74,8 @@ export interface ResponsesClientOptions {
   modelsCacheFile?: string;
   /**
    * `auto` (default, or `CODEX_TRANSPORT`): WebSocket where the catalog's model prefers it
-   * and the runtime has one, else SSE; `websocket`: always try it first; `sse`: never. A refused WebSocket falls
+   * and the runtime has a WebSocket that sends promptly (Node 22+, Bun; not Deno's, see
+   * `webSocketStalls`), else SSE; `websocket`: always try it first; `sse`: never. A refused WebSocket falls
    * back to SSE for the rest of the client's life, as the Codex CLI does.
    */
   transport?: "auto" | "websocket" | "sse";
@@ -150,6 +152,7 @@ export class ResponsesClient {
   #webSocket: WebSocketFactory | undefined;
   #webSocketOff = false;
   #transport: "auto" | "websocket" | "sse";
+  #autoWebSocket: boolean;
   /** The backend's model catalog (fetched, cached and refreshed through this client). */
   readonly catalog: ModelCatalog;
 
@@ -160,6 +163,7 @@ export class ResponsesClient {
     this.#fetch = options.fetch ?? fetch;
     this.#ua = userAgent(options.version ?? "0.0.0");
     this.#webSocket = options.webSocket ?? runtimeWebSocket();
+    this.#autoWebSocket = options.webSocket !== undefined || !webSocketStalls();
     this.#transport = options.transport ?? transportFromEnv();
     this.catalog = new ModelCatalog({ source: this, cacheFile: options.modelsCacheFile });
   }
@@ -286,6 +290,7 @@ export class ResponsesClient {
     const mode = this.#transport;
     if (mode === "sse" || this.#webSocketOff || !this.#webSocket) return "sse";
     if (mode === "websocket") return "websocket";
+    if (!this.#autoWebSocket) return "sse";
     return this.catalog.lastKnown(model)?.prefer_websockets === true ? "websocket" : "sse";
   }
 

@@ -33,6 +33,18 @@ export function runtimeWebSocket(): WebSocketFactory | undefined {
   return typeof ws === "function" ? ws as WebSocketFactory : undefined;
 }
 
+/**
+ * Whether the runtime's WebSocket client holds back mid-sized frames: Deno 2.9's leaves Nagle's
+ * algorithm on (no TCP_NODELAY) and writes a frame's header and payload apart, so frames of
+ * about 1.1–64 KB wait for the server's delayed ACK, 40 ms each on Linux (`deno task bench:ws`,
+ * "a 2 KB tool output" row). Node's and Bun's send at once.
+ */
+export function webSocketStalls(): boolean {
+  return typeof (globalThis as { Deno?: unknown }).Deno === "object" &&
+    (globalThis as { WebSocket?: unknown }).WebSocket !== undefined &&
+    !(globalThis as { Bun?: unknown }).Bun;
+}
+
 /** What was sent and answered last on a connection: the base of the next delta. */
 interface LastResponse {
   id: string;
