@@ -133,6 +133,87 @@ const tsc = (runner: string) => {
 };
 await writeFile(join(variants.ours, "src", "provider-codex.ts"), ours);
 const times: Record<string, number[]> = { ours: [], seed: [], none: [] };
+// A text turn under Node, ours beside the seed's provider (its source from ../shared/peers,
+// pointed at the fake, at a model the fake's catalog has and with its first message in the
+// typed form, bundled for Node as the runner's tsc would emit it), alternating: spawn to the
+// answer's output marker, and to exit.
+const seedSource = (await readFile(join(SEED, "provider-codex.ts"), "utf8"))
+  .replace(
+    /const CODEX_API_URL = '[^']*';/,
+    "const CODEX_API_URL = `${process.env.CODEX_BASE_URL}/responses`;",
+  )
+  .replace(/const DEFAULT_MODEL = '[^']*';/, "const DEFAULT_MODEL = 'gpt-5.5';")
+  // The fake takes input messages in PROTOCOL.md's typed form only.
+  .replace(
+    "{ role: 'user', content: containerInput.prompt }",
+    "{ type: 'message', role: 'user', content: [{ type: 'input_text', text: containerInput.prompt }] } as never",
+  );
+const seedDir = join(dir, "seed-node");
+await mkdir(seedDir, { recursive: true });
+await writeFile(join(seedDir, "provider-codex.ts"), seedSource);
+await copyFile(join(SEED, "types.ts"), join(seedDir, "types.ts")).catch(() => {});
+const bundled = spawnSync(deno, [
+  "bundle",
+  "--quiet",
+  "--platform",
+  "node",
+  "-o",
+  join(seedDir, "provider-codex.mjs"),
+  join(seedDir, "provider-codex.ts"),
+], { encoding: "utf8" });
+if (bundled.status !== 0) throw new Error(`bundling the seed failed: ${bundled.stderr}`);
+// What NanoClaw's runner does with a provider: read the input, call runProvider.
+await writeFile(
+  join(seedDir, "main.mjs"),
+  `import { runProvider } from "./provider-codex.mjs";
+let text = "";
+for await (const c of process.stdin) text += c;
+await runProvider(JSON.parse(text));
+`,
+);
+async function textTurn(cmd: string, args: string[]): Promise<{ answer: number; exit: number }> {
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "ignore"] });
+  child.stdin.end(input);
+  let out = "";
+  let answer = 0;
+  child.stdout!.on("data", (c) => {
+    out += c;
+    if (!answer && /"status":"success","result":"hi"/.test(out)) answer = performance.now() - t0;
+  });
+  await new Promise((r) => child.on("close", r));
+  if (!answer) throw new Error(`${args.join(" ")} gave no answer: ${out.slice(-500)}`);
+  return { answer, exit: performance.now() - t0 };
+}
+const turns = {
+  ours: { args: [PROVIDER], answer: [] as number[], exit: [] as number[] },
+  seed: { args: [join(seedDir, "main.mjs")], answer: [] as number[], exit: [] as number[] },
+};
+for (const v of Object.values(turns)) await textTurn("node", v.args); // warm
+for (let i = 0; i < RUNS; i++) {
+  const order = i % 2 ? ["seed", "ours"] as const : ["ours", "seed"] as const;
+  for (const k of order) {
+    const r = await textTurn("node", turns[k].args);
+    turns[k].answer.push(r.answer);
+    turns[k].exit.push(r.exit);
+  }
+}
+console.log(
+  `\n| node ${nodeVersion}, a text turn | spawn to answer (median, range) | spawn to exit |\n| --- | --- | --- |`,
+);
+for (const [k, v] of Object.entries(turns)) {
+  console.log(
+    `| ${k} | ${median(v.answer).toFixed(0)} ms (${range(v.answer)}) | ${
+      median(v.exit).toFixed(0)
+    } ms (${range(v.exit)}) |`,
+  );
+}
+console.log(
+  `\nours / seed: ${
+    (median(turns.ours.answer) / median(turns.seed.answer)).toFixed(2)
+  }× to the answer, ${(median(turns.ours.exit) / median(turns.seed.exit)).toFixed(2)}× to exit`,
+);
+
 for (const r of Object.values(variants)) tsc(r); // warm the caches
 for (let i = 0; i < 7; i++) {
   for (const [k, r] of Object.entries(variants)) times[k].push(tsc(r));
