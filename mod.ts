@@ -119,9 +119,8 @@ export {
   revokeToken,
   type TokenAnswer,
 } from "./src/auth/oauth.ts";
-export { type FileLockOptions, LockTimeoutError, withFileLock } from "./src/fs/file_lock.ts";
-
-export { type AtomicWriteOptions, writeFileAtomic } from "./src/fs/atomic_write.ts";
+// TokenStoreOptions.lock takes these options; a lock that cannot be taken throws the error.
+export { type FileLockOptions, LockTimeoutError } from "./src/fs/file_lock.ts";
 
 export {
   defineTool,
@@ -133,13 +132,7 @@ export {
   type ToolResult,
 } from "./src/tools/tool.ts";
 export { Workspace } from "./src/tools/workspace.ts";
-export {
-  BASH_ENV_ALLOW,
-  bashEnv,
-  REDACTED,
-  redactSecrets,
-  secretValues,
-} from "./src/tools/secrets.ts";
+export { REDACTED } from "./src/tools/secrets.ts";
 export {
   Sandbox,
   type SandboxedCommand,

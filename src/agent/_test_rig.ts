@@ -74,6 +74,7 @@ export async function withRig(
       },
     });
   } finally {
+    client.close();
     await fake.close();
     await rm(dir, { recursive: true, force: true });
   }

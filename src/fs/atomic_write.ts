@@ -21,7 +21,7 @@ export interface AtomicWriteOptions {
  *
  * @example
  * ```ts
- * import { writeFileAtomic } from "@x/codex-provider";
+ * import { writeFileAtomic } from "./atomic_write.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a.json`, "{}", { mode: 0o600 });
  * await Deno.remove(dir, { recursive: true });

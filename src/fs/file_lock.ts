@@ -116,7 +116,7 @@ function released(path: string, ms: number): Promise<void> {
  *
  * @example
  * ```ts
- * import { withFileLock } from "@x/codex-provider";
+ * import { withFileLock } from "./file_lock.ts";
  * const dir = await Deno.makeTempDir();
  * const n = await withFileLock(`${dir}/tokens.json.lock`, () => Promise.resolve(42));
  * console.log(n); // 42

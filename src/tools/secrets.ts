@@ -22,7 +22,7 @@ export const REDACTED = "[redacted secret]";
  *
  * @example
  * ```ts
- * import { redactSecrets } from "@x/codex-provider";
+ * import { redactSecrets } from "./secrets.ts";
  * console.log(redactSecrets('{"token":"abcdefgh123"}', ["abcdefgh123"])); // {"token":"[redacted secret]"}
  * ```
  */
@@ -72,7 +72,7 @@ export const BASH_ENV_ALLOW: readonly string[] = [
  *
  * @example
  * ```ts
- * import { bashEnv } from "@x/codex-provider";
+ * import { bashEnv } from "./secrets.ts";
  * console.log(bashEnv({ PATH: "/bin", GITHUB_TOKEN: "x", DB_URL: "y" }, [])); // { PATH: "/bin", TMPDIR: "/tmp" }
  * ```
  */
