@@ -1,9 +1,10 @@
-// End to end: `deno task bench:cli`. One one-shot text turn of our terminal agent (launcher,
-// sandboxed relaunch, login file, request, SSE, session) against the fake backend, beside the
-// real Codex CLI's `codex exec` against the same fake. The three programs run in turn, round
+// End to end: `deno task bench:cli`. One one-shot text turn of our terminal agent (as the
+// `agent` task starts it; the same with a relaunch; with -A: login file, request, SSE,
+// session) against the fake backend, beside the real Codex CLI's `codex exec` against the
+// same fake. The three programs run in turn, round
 // by round (their order rotating), RUNS rounds (default 10); reports median, min–max and p90
 // wall time, the median peak RSS of the largest process (GNU time), and the ratios.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +13,10 @@ import process from "node:process";
 import { describeTokens, toCodexAuthJson, writeTokenFile } from "../src/auth/token_file.ts";
 import { reply, startFakeBackend } from "../src/testing/mod.ts";
 import { codexCliBin } from "../tests/_codex_cli.ts";
+import { taskCommand } from "../tests/_agent_cli.ts";
+import denoJson from "../deno.json" with { type: "json" };
+
+const ROOT = new URL("..", import.meta.url).pathname;
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const TIME = "/usr/bin/time";
@@ -19,8 +24,10 @@ const hasTime = existsSync(TIME);
 
 const fake = await startFakeBackend({ instructions: "optional", fallback: reply.text("hi") });
 const root = await mkdtemp(join(tmpdir(), "cp-bench-cli-"));
-const home = join(root, "home");
-const codexHome = join(root, "codex");
+// HOME for our agent: its default folder (the `agent` task's flags name it) holds the tokens.
+const userHome = join(root, "user");
+const home = join(userHome, ".config", "codex-provider");
+const codexHome = join(userHome, ".codex"); // the default for both CLIs
 const ws = join(root, "ws");
 await mkdir(ws, { recursive: true });
 await mkdir(codexHome, { recursive: true });
@@ -32,19 +39,32 @@ await writeFile(
   `model = "gpt-5.5"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\n` +
     `base_url = "${fake.baseUrl}"\nwire_api = "responses"\nrequires_openai_auth = true\n`,
 );
-const env = {
-  ...process.env,
+const denoDir = JSON.parse(
+  spawnSync(Deno.execPath(), ["info", "--json"], { encoding: "utf8" }).stdout,
+).denoDir as string;
+const env: Record<string, string | undefined> = {
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(CODEX_|XDG_CONFIG_HOME$)/.test(k)),
+  ),
   CODEX_BASE_URL: fake.baseUrl,
   CODEX_AUTH_ISSUER: fake.url,
-  CODEX_PROVIDER_HOME: home,
-  CODEX_HOME: codexHome,
+  HOME: userHome,
+  DENO_DIR: denoDir, // Deno's cache stays where it is
+  INIT_CWD: ws, // as deno task sets it
 };
+/** The same, with our folder outside the task's flags: the agent relaunches itself. */
+const elsewhere = { ...env, CODEX_PROVIDER_HOME: join(root, "elsewhere") };
+await writeTokenFile(join(root, "elsewhere", "tokens.json"), tokens);
 
-function once(cmd: string, args: string[]): Promise<{ ms: number; rssKiB?: number }> {
+function once(
+  cmd: string,
+  args: string[],
+  runEnv = env,
+): Promise<{ ms: number; rssKiB?: number }> {
   const [bin, argv] = hasTime ? [TIME, ["-f", "RSS %M", cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(bin, argv, { cwd: ws, env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(bin, argv, { cwd: ROOT, env: runEnv, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     child.stderr.on("data", (c) => (err += c));
     child.on("close", (code) => {
@@ -59,32 +79,26 @@ function once(cmd: string, args: string[]): Promise<{ ms: number; rssKiB?: numbe
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.9) - 1];
 
-type Program = { name: string; cmd: string; args: string[]; ms: number[]; rss: number[] };
+type Program = {
+  name: string;
+  cmd: string;
+  args: string[];
+  env: typeof env;
+  ms: number[];
+  rss: number[];
+};
 const programs: Program[] = [];
-const program = (name: string, cmd: string, args: string[]) =>
-  programs.push({ name, cmd, args, ms: [], rss: [] });
+const program = (name: string, cmd: string, args: string[], runEnv = env) =>
+  programs.push({ name, cmd, args, env: runEnv, ms: [], rss: [] });
 
 const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
 const agent = new URL("../src/cli/agent.ts", import.meta.url).pathname;
-// As `deno task agent` runs it: it relaunches itself under narrow flags.
-program("codex-provider agent (sandboxed relaunch)", deno, [
-  "run",
-  "--allow-read",
-  "--allow-env",
-  "--allow-run",
-  agent,
-  "--cwd",
-  ws,
-  "say hi",
-]);
-program("codex-provider agent (-A, no relaunch)", deno, [
-  "run",
-  "-A",
-  agent,
-  "--cwd",
-  ws,
-  "say hi",
-]);
+// As `deno task agent` runs it, from the workspace: under the task's own flags.
+const [taskBin, taskArgs] = taskCommand(denoJson.tasks.agent.command, env, ws);
+program("codex-provider agent (`deno task agent`: its flags)", taskBin, [...taskArgs, "say hi"]);
+// The same task with our folder elsewhere: it relaunches itself under flags for the run.
+program("codex-provider agent (the task, relaunched)", taskBin, [...taskArgs, "say hi"], elsewhere);
+program("codex-provider agent (-A)", deno, ["run", "-A", agent, "say hi"]);
 program("codex exec 0.169.0 (real Codex CLI)", codexCliBin(), [
   "exec",
   "--skip-git-repo-check",
@@ -94,11 +108,11 @@ program("codex exec 0.169.0 (real Codex CLI)", codexCliBin(), [
   "analytics.enabled=false",
   "say hi",
 ]);
-for (const p of programs) await once(p.cmd, p.args); // warm caches
+for (const p of programs) await once(p.cmd, p.args, p.env); // warm caches
 for (let round = 0; round < RUNS; round++) {
   for (let k = 0; k < programs.length; k++) {
     const p = programs[(round + k) % programs.length];
-    const r = await once(p.cmd, p.args);
+    const r = await once(p.cmd, p.args, p.env);
     p.ms.push(r.ms);
     if (r.rssKiB) p.rss.push(r.rssKiB / 1024);
   }
@@ -119,10 +133,12 @@ for (const p of programs) {
     } |`,
   );
 }
-const [sandboxed, plain, codex] = programs;
+const [task, relaunched, plain, codex] = programs;
 const ratio = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(2);
 console.log(
-  `\nsandboxed vs codex exec: ${ratio(sandboxed.ms, codex.ms)}× wall, ${
-    sandboxed.rss.length ? ratio(sandboxed.rss, codex.rss) : "?"
-  }× RSS; sandboxed relaunch vs -A: ${ratio(sandboxed.ms, plain.ms)}×`,
+  `\nthe task vs codex exec: ${ratio(task.ms, codex.ms)}× wall, ${
+    task.rss.length ? ratio(task.rss, codex.rss) : "?"
+  }× RSS; the task vs -A: ${ratio(task.ms, plain.ms)}×; relaunched vs -A: ${
+    ratio(relaunched.ms, plain.ms)
+  }×`,
 );

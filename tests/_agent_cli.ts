@@ -42,11 +42,30 @@ export interface CliRig {
   ): Promise<RunResult>;
 }
 
-/** A task's command (default `agent`), with `deno` as this Deno. */
-export function agentCommand(task: "agent" | "models" = "agent"): [string, string[]] {
-  const [, ...rest] = denoJson.tasks[task].command.split(" ");
+/**
+ * A task's command line as `deno task` runs it from `cwd`: words split at spaces outside
+ * double quotes, `$NAME` replaced from `env` (and `$INIT_CWD` by `cwd`), `deno` as this Deno.
+ */
+export function taskCommand(
+  command: string,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): [string, string[]] {
+  const vars: Record<string, string | undefined> = { ...env, INIT_CWD: cwd };
+  const words = (command.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []).map((w) =>
+    w.replace(/"/g, "").replace(/\$([A-Z_][A-Z0-9_]*)/g, (_m, n: string) => vars[n] ?? "")
+  );
+  const [, ...rest] = words;
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
   return [deno, rest];
+}
+
+/** A task's command (default `agent`), with `deno` as this Deno, as run from the project. */
+export function agentCommand(
+  task: "agent" | "models" = "agent",
+  env: Record<string, string | undefined> = process.env,
+): [string, string[]] {
+  return taskCommand(denoJson.tasks[task].command, env, ROOT);
 }
 
 export async function withCli(
@@ -81,7 +100,7 @@ export async function withCli(
       run: (args, opts = {}) =>
         new Promise((resolve) => {
           const task = opts.task ?? "agent";
-          const [cmd, pre] = agentCommand(task);
+          const [cmd, pre] = agentCommand(task, { ...env, ...opts.env });
           const where = task === "agent" ? ["--cwd", workspace] : [];
           const child = spawn(cmd, [...pre, ...where, ...args], {
             cwd: ROOT,

@@ -358,6 +358,7 @@ export async function main(
       model: agent.model,
       cwd: workspace.root,
       sandboxed: isSandboxed(),
+      pid: process.pid,
       bashSandbox: sandbox.kind,
     });
     return o.prompt ? await runTurn(agent, o.prompt, ui) : await interactive(agent, ui, color);

@@ -26,6 +26,8 @@ export interface SessionInfo {
   cwd: string;
   /** Whether Deno's permission flags confine this process (see sandbox.ts). */
   sandboxed: boolean;
+  /** The agent's process id (a relaunched agent's is not the launcher's). */
+  pid?: number;
   /** How bash is confined: `bwrap`, or `none` (then a notice says what is missing). */
   bashSandbox: string;
 }

@@ -46,19 +46,29 @@ export function allowedHosts(needs: Pick<SandboxNeeds, "baseUrl" | "issuer">): s
  * ```
  */
 export function sandboxFlags(needs: SandboxNeeds): string[] {
-  const tokenDir = dirname(needs.tokenFile);
-  const read = [needs.workspace, tokenDir, needs.codexHome, needs.sessionDir];
-  const write = [needs.workspace, tokenDir, needs.sessionDir];
+  const { read, write, hosts } = sandboxAccess(needs);
   for (const p of read) {
     if (p.includes(",")) {
       throw new Error(`The path ${p} contains a comma, which Deno permission flags cannot hold.`);
     }
   }
   return [
-    `--allow-net=${allowedHosts(needs).join(",")}`,
-    `--allow-read=${[...new Set(read)].join(",")}`,
-    `--allow-write=${[...new Set(write)].join(",")}`,
+    `--allow-net=${hosts.join(",")}`,
+    `--allow-read=${read.join(",")}`,
+    `--allow-write=${write.join(",")}`,
     "--allow-run=bash,bwrap",
     "--allow-env",
   ];
+}
+
+/** What the agent process may read, write and connect to (the flags' lists). */
+export function sandboxAccess(
+  needs: SandboxNeeds,
+): { read: string[]; write: string[]; hosts: string[] } {
+  const tokenDir = dirname(needs.tokenFile);
+  return {
+    read: [...new Set([needs.workspace, tokenDir, needs.codexHome, needs.sessionDir])],
+    write: [...new Set([needs.workspace, tokenDir, needs.sessionDir])],
+    hosts: allowedHosts(needs),
+  };
 }
