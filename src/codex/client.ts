@@ -344,6 +344,9 @@ export class ResponsesClient {
           signal,
         },
       );
+      // A request of the same conversation may have connected meanwhile: keep one.
+      const other = this.#sockets.get(req.conversationId);
+      if (other && !other.busy) other.close();
       this.#sockets.set(req.conversationId, socket);
     }
     const plan = planFrame(buildBody(req), socket.last);
