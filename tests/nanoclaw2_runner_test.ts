@@ -172,7 +172,7 @@ test("nanoclaw2 runner: messages, recall, a pushed follow-up, send_message throu
     assert.ok(!everything.includes(t.access_token), "no access token anywhere");
   } finally {
     runnerProcess?.child.kill("SIGKILL");
-    config.refresher.stop();
+    await config.refresher.stop(); // a renewal in flight would write into dir as it goes
     await fake.close();
     if (!process.env.KEEP) await removeCheckout(root);
   }

@@ -75,6 +75,7 @@ export class AccessRefresher {
   #expires = 0;
   #running?: Promise<void>;
   #timer?: ReturnType<typeof setTimeout>;
+  #stopped = false;
 
   /** A refresher from the token file into `dir`. */
   constructor(tokenFile: string, dir: string, o: Pick<CodexHostOptions, "renewBeforeMs" | "log">) {
@@ -93,7 +94,7 @@ export class AccessRefresher {
 
   /** Make sure a fresh token is (or soon is) in the folder; never blocks the caller. */
   kick(): void {
-    if (this.#expires - Date.now() > this.#renewMs) return;
+    if (this.#stopped || this.#expires - Date.now() > this.#renewMs) return;
     void this.renew();
   }
 
@@ -126,13 +127,16 @@ export class AccessRefresher {
         await writeHandoff(this.dir, { error: `${what} ${NANOCLAW2_LOGIN_HINT}` }).catch(() => {});
       }
     }
+    if (this.#stopped) return;
     this.#timer = setTimeout(() => void this.renew(), next);
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  /** Stop renewing. */
-  stop(): void {
+  /** Stop renewing; resolves once a renewal in flight has written its file. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
     clearTimeout(this.#timer);
+    await this.#running?.catch(() => {});
   }
 }
 

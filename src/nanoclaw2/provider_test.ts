@@ -70,7 +70,7 @@ async function withRig(
         }, () => {}),
     });
   } finally {
-    config.refresher.stop();
+    await config.refresher.stop(); // a renewal in flight would write into dir as it goes
     await fake.close();
     // A child (the MCP server, a token lock's holder) may still be letting go of a file.
     await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
