@@ -187,7 +187,7 @@ async function build() {
   const lib = { types: true, minify: true };
   await bundle("mod.ts", join(dist, "mod.js"), lib);
   await bundle("src/nanoclaw/host.ts", join(dist, "host.js"), lib);
-  await bundle("src/nanoclaw/container.ts", join(dist, "container.js"), lib);
+  await buildContainer(join(dist, "container.js"));
   // The fake's WebSocket endpoint loads `ws` (an optional peer) when an upgrade arrives.
   await bundle("src/testing/mod.ts", join(dist, "testing.js"), { ...lib, external: ["ws"] });
   await splitBundle(dist);
@@ -195,9 +195,11 @@ async function build() {
   await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`);
   await chmod(cli, 0o755);
 
-  // What the installer copies into a NanoClaw checkout must stand alone.
+  // What the installer copies into a NanoClaw checkout must stand alone (NanoClaw 2's
+  // provider loads the runner's MCP SDK when its servers connect; 1.x never does).
   for (const file of ["container.js", "host.js"]) {
-    const foreign = foreignImports(await readFile(join(dist, file), "utf8"));
+    const foreign = foreignImports(await readFile(join(dist, file), "utf8"))
+      .filter((s) => !s.startsWith(MCP_SDK));
     if (foreign.length) {
       throw new Error(`${file} is not self-contained: it imports ${foreign.join(", ")}`);
     }
@@ -254,20 +256,25 @@ async function build() {
 async function buildNanoClaw2(out: string) {
   // Entries outside the project: npm/ is excluded from Deno's view of it.
   const work = await mkdtemp(join(tmpdir(), "cp-nc2-build-"));
-  const entries = {
-    container: `import { registerProvider } from "nanoclaw-runner-registry";
-import { CodexProvider } from "${ROOT}src/nanoclaw2/provider.ts";
+  // The container side is the engine file both generations share, beside a registration.
+  await mkdir(join(out, "container"), { recursive: true });
+  await writeFile(
+    join(out, "container", "codex.ts"),
+    `// @ts-nocheck -- the codex-provider container side for NanoClaw 2: it registers the provider
+// of codex-engine.js (the package's dist/container.js, copied beside it by \`install\`).
+// Source and docs: the nanoclaw-codex-provider npm package (src/nanoclaw2/ in its repository).
+import { registerProvider } from "./provider-registry.js";
+import { CodexProvider } from "./codex-engine.js";
 registerProvider("codex", (options) => new CodexProvider(options));
 `,
+  );
+  const entries = {
     host: `import { registerProviderContainerConfig } from "nanoclaw-host-registry";
 import { codexContainerConfig } from "${ROOT}src/nanoclaw2/host.ts";
 registerProviderContainerConfig("codex", codexContainerConfig());
 `,
   };
-  const registry = {
-    container: "./provider-registry.js",
-    host: "./provider-container-registry.js",
-  };
+  const registry = { host: "./provider-container-registry.js" };
   for (const [side, source] of Object.entries(entries) as [keyof typeof entries, string][]) {
     const entry = join(work, `${side}.ts`);
     await writeFile(entry, source);
@@ -282,11 +289,9 @@ registerProviderContainerConfig("codex", codexContainerConfig());
       ],
     });
     let js = await readFile(file, "utf8");
-    js = js.replace(/from\s*["']nanoclaw-(?:runner|host)-registry["']/, `from "${registry[side]}"`)
-      .replace(
-        /["']npm:@modelcontextprotocol\/sdk@[^/"']*\/([^"']+)["']/g,
-        '"@modelcontextprotocol/sdk/$1"',
-      );
+    js = bareMcpSdk(
+      js.replace(/from\s*["']nanoclaw-(?:runner|host)-registry["']/, `from "${registry[side]}"`),
+    );
     const foreign = foreignImports(js).filter((s) =>
       s !== registry[side] && !s.startsWith("@modelcontextprotocol/sdk/")
     );
@@ -299,6 +304,29 @@ ${js}`,
     );
   }
   await rm(work, { recursive: true, force: true });
+}
+
+/** The MCP SDK's specifiers, which NanoClaw 2's runner resolves from its own dependencies. */
+const MCP_SDK = "@modelcontextprotocol/sdk/";
+
+/** Deno's `npm:` specifiers of the MCP SDK, as the runner's resolver names them. */
+function bareMcpSdk(js: string): string {
+  return js.replace(/["']npm:@modelcontextprotocol\/sdk@[^/"']*\/([^"']+)["']/g, `"${MCP_SDK}$1"`);
+}
+
+/**
+ * The container engine, one self-contained file for both NanoClaw generations: 1.x's
+ * `runProvider` (run as a script) and NanoClaw 2's `CodexProvider` (imported by the
+ * registration beside it). The MCP SDK stays external: NanoClaw 2's runner has it, and only
+ * connecting MCP servers loads it.
+ */
+async function buildContainer(file: string) {
+  await bundle("src/nanoclaw/engine.ts", file, {
+    types: true,
+    minify: true,
+    external: [`${MCP_SDK}*`],
+  });
+  await writeFile(file, bareMcpSdk(await readFile(file, "utf8")));
 }
 
 /** The package's README: the repository README's NanoClaw section, under a short intro. */

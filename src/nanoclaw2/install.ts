@@ -1,7 +1,8 @@
 /**
- * Adding the `codex` provider to a NanoClaw 2 checkout, and taking it out again: two files
- * (the container provider beside the runner's providers, the host config beside the host's)
- * and one import line in each barrel. Running it twice changes nothing.
+ * Adding the `codex` provider to a NanoClaw 2 checkout, and taking it out again: three files
+ * (beside the runner's providers, the container side's registration and the engine file it
+ * imports, which NanoClaw 1.x's plugin runs too; beside the host's, the host config) and one
+ * import line in each barrel. Running it twice changes nothing.
  *
  * @module
  */
@@ -10,10 +11,19 @@ import { copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Where the two files go, relative to the checkout, and the barrel that imports each. */
+/**
+ * The files, relative to the package's `nanoclaw2/` folder, where each goes in the checkout,
+ * under which name, and whether that folder's barrel imports it.
+ */
 export const V2_TARGETS = [
-  { file: "container/codex.ts", dir: "container/agent-runner/src/providers" },
-  { file: "host/codex.ts", dir: "src/providers" },
+  { file: "container/codex.ts", dir: "container/agent-runner/src/providers", name: "codex.ts" },
+  {
+    file: "../dist/container.js",
+    dir: "container/agent-runner/src/providers",
+    name: "codex-engine.js",
+    imported: false,
+  },
+  { file: "host/codex.ts", dir: "src/providers", name: "codex.ts" },
 ] as const;
 
 const IMPORT_LINE = "import './codex.js';";
@@ -42,11 +52,11 @@ export async function installV2(nanoclaw: string, from: URL): Promise<string[]> 
     } catch {
       throw new Error(`${barrel} is missing: is ${nanoclaw} a NanoClaw 2 checkout?`);
     }
-    await copyFile(src, join(nanoclaw, t.dir, "codex.ts"));
-    if (!text.split("\n").some((l) => l.trim() === IMPORT_LINE)) {
+    await copyFile(src, join(nanoclaw, t.dir, t.name));
+    if (!("imported" in t) && !text.split("\n").some((l) => l.trim() === IMPORT_LINE)) {
       await writeFile(barrel, `${text.replace(/\n*$/, "\n")}${IMPORT_LINE}\n`);
     }
-    done.push(join(t.dir, "codex.ts"));
+    done.push(join(t.dir, t.name));
   }
   return done;
 }
@@ -54,7 +64,7 @@ export async function installV2(nanoclaw: string, from: URL): Promise<string[]> 
 /** Take the provider out again: the files and the import lines. */
 export async function uninstallV2(nanoclaw: string): Promise<void> {
   for (const t of V2_TARGETS) {
-    await rm(join(nanoclaw, t.dir, "codex.ts"), { force: true });
+    await rm(join(nanoclaw, t.dir, t.name), { force: true });
     const barrel = join(nanoclaw, t.dir, "index.ts");
     const text = await readFile(barrel, "utf8").catch(() => undefined);
     if (text !== undefined) {

@@ -1,13 +1,13 @@
 /**
  * The tools of NanoClaw 2's MCP servers (its own `nanoclaw` server: send_message, schedule,
  * …) as agent tools, through the MCP SDK's stdio client. Names follow the convention
- * NanoClaw's instructions use: `mcp__<server>__<tool>`.
+ * NanoClaw's instructions use: `mcp__<server>__<tool>`. The SDK (the runner's own) loads when
+ * servers connect, so the one engine file NanoClaw 1.x runs too needs no SDK.
  *
  * @module
  */
 
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { FunctionToolDefinition } from "../codex/types.ts";
 import type { Tool, ToolResult } from "../tools/tool.ts";
 import type { McpServerConfig } from "./types.ts";
@@ -50,6 +50,11 @@ export class McpTools {
   ): Promise<McpTools> {
     const tools: Tool[] = [];
     const clients: Client[] = [];
+    if (!Object.keys(servers).length) return new McpTools(tools, clients);
+    const [{ Client }, { StdioClientTransport }] = await Promise.all([
+      import("@modelcontextprotocol/sdk/client/index.js"),
+      import("@modelcontextprotocol/sdk/client/stdio.js"),
+    ]);
     await Promise.all(
       Object.entries(servers).map(async ([name, cfg]) => {
         const client = new Client({ name: "codex-provider", version: options.version });
