@@ -93,8 +93,12 @@ export interface AgentOptions {
   secrets?: () => readonly string[];
   /** Token files whose tokens are redacted from tool output (read again each round). */
   tokenFiles?: readonly string[];
-  /** The OS sandbox for bash (default: bwrap where it runs, with a notice where it cannot). */
-  sandbox?: Sandbox;
+  /**
+   * The OS sandbox for bash (default: bwrap where it runs, with a notice where it cannot). A
+   * promise is awaited when the first tool runs, so probing for bwrap need not delay a text
+   * answer.
+   */
+  sandbox?: Sandbox | Promise<Sandbox>;
   /** Model responses per turn at most (default 100). */
   maxRounds?: number;
   /** Let the model call several tools at once (default: what the catalog says, else true). */
@@ -587,7 +591,7 @@ export class Agent {
    */
   async *#runTools(calls: FunctionCallItem[], signal: AbortSignal) {
     const o = this.#o;
-    const sandbox = o.sandbox ?? await (this.#defaultSandbox ??= Sandbox.create());
+    const sandbox = await (o.sandbox ?? (this.#defaultSandbox ??= Sandbox.create()));
     if (!o.sandbox && sandbox.warning && !this.#warned) {
       this.#warned = true;
       yield { type: "notice", text: sandbox.warning } as const;

@@ -128,6 +128,7 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
     write(formatOutput(newSessionId ? { ...o, newSessionId } : o));
   let watcher: InputWatcher | undefined;
   let client: ResponsesClient | undefined;
+  let probed: Promise<unknown> | undefined;
   try {
     const inp = validateInput(input);
     const secrets = inp.secrets ?? {};
@@ -183,12 +184,13 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
 
     // bash in the group's folder: the sessions out of sight, and (with bwrap) no view of this
     // process, which holds the token. NanoClaw's containers reach the web; off on request.
-    const sandbox = await Sandbox.create({
+    // Probed while the first request runs: a text answer does not wait for bwrap.
+    const sandbox = Sandbox.create({
       hide: [sessionDir],
       network: (secrets[SECRET.bashNetwork] || env.CODEX_BASH_NETWORK) !== "off",
       mode: env.CODEX_BASH_SANDBOX === "none" ? "none" : "auto",
     });
-    if (sandbox.warning) log(sandbox.warning);
+    probed = sandbox.then((sb) => sb.warning && log(sb.warning), () => {});
     const agent = new Agent({
       client,
       sandbox,
@@ -244,6 +246,7 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
   } finally {
     watcher?.stop();
     client?.close();
+    await probed; // its notice, if any, is logged before the process ends
   }
 }
 
