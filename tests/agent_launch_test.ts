@@ -9,7 +9,7 @@ import process from "node:process";
 import { test } from "node:test";
 import denoJson from "../deno.json" with { type: "json" };
 import { describeTokens, writeTokenFile } from "../src/auth/token_file.ts";
-import { reply, startFakeBackend } from "../src/testing/mod.ts";
+import { type FakeStep, item, reply, startFakeBackend } from "../src/testing/mod.ts";
 import { taskCommand } from "./_agent_cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -21,9 +21,10 @@ const outside = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !/^(CODEX_|XDG_CONFIG_HOME$)/.test(k)),
 );
 
-async function launch(where: "default" | "elsewhere") {
+async function launch(where: "default" | "elsewhere", steps: FakeStep[] = []) {
   const root = await mkdtemp(join(tmpdir(), "cp-launch-"));
   const fake = await startFakeBackend({ fallback: reply.text("ok") });
+  fake.enqueue(...steps);
   try {
     const home = join(root, "home");
     const workspace = join(root, "work");
@@ -33,7 +34,8 @@ async function launch(where: "default" | "elsewhere") {
       ? join(home, ".config", "codex-provider")
       : join(root, "elsewhere");
     const tokens = describeTokens(fake.issueTokens(), { issuer: fake.url });
-    await writeTokenFile(join(provider, "tokens.json"), tokens);
+    const tokenFile = join(provider, "tokens.json");
+    await writeTokenFile(tokenFile, tokens);
     const env: Record<string, string | undefined> = {
       ...outside,
       // Deno's cache stays where it is (under HOME it would be fetched anew).
@@ -46,16 +48,37 @@ async function launch(where: "default" | "elsewhere") {
       NO_COLOR: "1",
     };
     const [cmd, args] = taskCommand(denoJson.tasks.agent.command, env, workspace);
-    const child = spawn(cmd, [...args, "--json", "hi"], { cwd: ROOT, env, stdio: "pipe" });
+    const prompt = steps.length ? `use ${tokenFile}` : "hi";
+    const child = spawn(cmd, [...args, "--json", prompt], { cwd: ROOT, env, stdio: "pipe" });
     let out = "";
     let err = "";
     child.stdout.on("data", (c) => (out += c));
     child.stderr.on("data", (c) => (err += c));
     const code = await new Promise((r) => child.on("close", r));
     assert.equal(code, 0, err);
-    const session = JSON.parse(out.split("\n")[0]);
+    const session = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+      .find((e) => e.type === "session");
     const sessionFile = join(provider, "sessions", `${session.id}.jsonl`);
-    return { session, launcher: child.pid, saved: await readFile(sessionFile, "utf8") };
+    const sent = fake.responsesRequests().map((r) => JSON.stringify(r.body?.input)).join("\n");
+    // What bash printed in base64 (redaction knows only the literal tokens), decoded.
+    let seen = `${sent}\n${out}`;
+    // (JSON escapes such as \n would otherwise glue a letter to the base64.)
+    for (const b64 of seen.replaceAll("\\n", " ").match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? []) {
+      seen += `\n${atob(b64.slice(0, b64.length - (b64.length % 4)))}`;
+    }
+    return {
+      session,
+      launcher: child.pid,
+      saved: await readFile(sessionFile, "utf8"),
+      // Any 24 characters of a token past the JWT header (which every token shares) count.
+      leaked: [tokens.access_token.slice(40), tokens.refresh_token].some((t) => {
+        for (let i = 0; i + 24 <= t.length; i += 12) {
+          if (seen.includes(t.slice(i, i + 24))) return true;
+        }
+        return false;
+      }),
+      sent,
+    };
   } finally {
     await fake.close();
     await rm(root, { recursive: true, force: true });
@@ -74,6 +97,20 @@ test("launch: our folder elsewhere is outside the task's flags: a relaunch under
   assert.equal(r.session.sandboxed, true);
   assert.notEqual(r.session.pid, r.launcher, "a child agent under flags for this run");
   assert.match(r.saved, /"ok"/);
+});
+
+test("launch: under the task's own flags the tools still cannot read the token file", async () => {
+  // The attack suite's first moves, on the path without a relaunch: the file tools and bash.
+  const r = await launch("default", [
+    reply.items([
+      item.call("read_file", { path: "../home/.config/codex-provider/tokens.json" }),
+      item.call("bash", { command: "base64 -w0 ~/.config/codex-provider/tokens.json; env" }),
+    ]),
+    reply.text("done"),
+  ]);
+  assert.equal(r.session.pid, r.launcher, "no relaunch");
+  assert.equal(r.leaked, false, "a token reached the model or the output");
+  assert.match(r.sent, /outside the workspace|not found|No such file/i);
 });
 
 test("launch: an already confined process still cannot read or write outside its lists", async () => {
