@@ -102,6 +102,13 @@ export {
   type TokenSource,
 } from "./src/auth/credentials.ts";
 export {
+  login,
+  type LoginOptions,
+  type LoginResult,
+  type LoginUi,
+  type SignedIn,
+} from "./src/auth/login.ts";
+export {
   DEFAULT_LOGIN_COMMAND,
   LoginRequiredError,
   TokenStore,
