@@ -114,18 +114,8 @@ export {
   TokenStore,
   type TokenStoreOptions,
 } from "./src/auth/token_store.ts";
-export {
-  authorizeUrl,
-  createPkce,
-  exchangeCode,
-  type GrantedTokens,
-  OAuthError,
-  type OAuthServer,
-  type PkceSession,
-  refreshGrant,
-  revokeToken,
-  type TokenAnswer,
-} from "./src/auth/oauth.ts";
+// The OAuth steps themselves are `login()`'s and the token store's; their error is public.
+export { OAuthError } from "./src/auth/oauth.ts";
 // TokenStoreOptions.lock takes these options; a lock that cannot be taken throws the error.
 export { type FileLockOptions, LockTimeoutError } from "./src/fs/file_lock.ts";
 
