@@ -37,7 +37,7 @@ export interface LoginOptions {
   openBrowser?: boolean;
   /** Loopback ports to try for the browser's return; default 1455, then 1457. */
   ports?: readonly number[];
-  /** Give up after this long; default 5 minutes (browser) or the code's lifetime (device). */
+  /** Give up after this long; default 5 minutes (browser) or 15 minutes (device). */
   timeoutMs?: number;
   /** Cancels the login. */
   signal?: AbortSignal;
