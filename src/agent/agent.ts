@@ -57,6 +57,8 @@ export interface ModelStream {
     req: TurnRequest,
     options: { signal?: AbortSignal; maxRetries?: number },
   ): AsyncIterable<ResponseEvent>;
+  /** Set the transport up ahead of a request (the client's WebSocket prewarm); optional. */
+  prewarm?(req: TurnRequest, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** How the agent compacts. */
@@ -452,6 +454,14 @@ export class Agent {
         h = shorter;
       }
     }
+  }
+
+  /**
+   * Get the connection ready for the next task while the person types it: the client's
+   * WebSocket prewarm with the conversation so far (nothing over SSE). Best effort.
+   */
+  async prewarm(signal?: AbortSignal): Promise<void> {
+    await this.#o.client.prewarm?.(this.#request([...this.#o.session.items], {}), signal);
   }
 
   /** The request for `input` with the current model's settings. */

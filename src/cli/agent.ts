@@ -240,6 +240,7 @@ async function interactive(agent: Agent, ui: Renderer, color: boolean): Promise<
     "Type a task. /compact shortens the context; /exit or Ctrl-D leaves; Ctrl-C stops a running task.\n",
   );
   let last: number = EXIT.ok;
+  void agent.prewarm(); // the WebSocket is ready (and holds the history) when the first task comes
   while (true) {
     const raw = await input.next();
     if (raw === undefined) break;

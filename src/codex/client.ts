@@ -285,6 +285,24 @@ export class ResponsesClient {
     this.#sockets.clear();
   }
 
+  /**
+   * Open the conversation's WebSocket and send its history with `generate: false`, as the
+   * Codex CLI does at start: the connection is set up before it is needed, and the next
+   * request carries only what is new. Best effort: over SSE nothing is sent, and a failure
+   * is left for the next request to meet. Resolves whether the connection is warm.
+   */
+  async prewarm(request: TurnRequest, signal?: AbortSignal): Promise<boolean> {
+    if (this.transportFor(request.model) !== "websocket") return false;
+    try {
+      const opened = await this.#openWebSocket(request, false, signal, { generate: false });
+      if (!opened) return false;
+      for await (const _ of this.#read(opened, signal)) { /* until it completes */ }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The transport this client would use for a model now. */
   transportFor(model: string): "websocket" | "sse" {
     const mode = this.#transport;
@@ -317,6 +335,7 @@ export class ResponsesClient {
     req: TurnRequest,
     forceRefresh: boolean,
     signal?: AbortSignal,
+    extra: Record<string, unknown> = {},
   ): Promise<Opened | undefined> {
     const creds = await this.#opts.credentials({ forceRefresh, signal });
     const { accept: _a, "content-type": _c, ...headers } = buildHeaders(creds, {
@@ -351,7 +370,7 @@ export class ResponsesClient {
     }
     const plan = planFrame(buildBody(req), socket.last);
     socket.last = undefined;
-    const sent = socket.send(plan.frame, {
+    const sent = socket.send({ ...plan.frame, ...extra }, {
       idleTimeoutMs: this.#idleMs,
       answerTimeoutMs: this.#opts.headersTimeoutMs ?? 60_000,
       signal,

@@ -271,3 +271,35 @@ test("websocket: over 30 rounds the frames stay small while the history grows", 
   assert.ok(last.rawBody.length * 5 < full, `${last.rawBody.length} vs ${full}`);
   assert.equal(t.fake.webSocketUpgrades().length, 1);
 });
+
+test("websocket: a prewarm sends the history with generate:false; the next request only what is new", async () => {
+  await using t = await setup();
+  t.fake.enqueue(reply.text("one"));
+  const history = [user("earlier")];
+  assert.equal(await t.client.prewarm(request(history)), true);
+  await run(t.client, request([...history, user("now")]));
+  const [warm, first] = t.fake.responsesRequests().map((r) => r.frame!);
+  assert.equal(warm.generate, false);
+  assert.equal((warm.input as unknown[]).length, 1);
+  assert.ok(typeof first.previous_response_id === "string");
+  assert.deepEqual(
+    (first.input as { content: { text: string }[] }[]).map((i) => i.content[0].text),
+    [
+      "now",
+    ],
+  );
+  assert.equal(t.fake.webSocketUpgrades().length, 1);
+  assert.equal(t.fake.pending(), 0, "the prewarm took no scripted answer");
+});
+
+test("websocket: a prewarm is best effort: nothing over SSE, no error when refused", async () => {
+  await using sse = await setup({ transport: "sse" });
+  assert.equal(await sse.client.prewarm(request([user("a")])), false);
+  assert.equal(sse.fake.requests.filter((r) => r.path.endsWith("/responses")).length, 0);
+  await using refused = await setup();
+  refused.fake.refuseWebSockets(426);
+  assert.equal(await refused.client.prewarm(request([user("a")])), false);
+  refused.fake.enqueue(reply.text("over http"));
+  const { events } = await run(refused.client, request([user("a")]));
+  assert.equal(events.filter((e) => e.type === "transport").length, 1);
+});
