@@ -16,15 +16,11 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { DEFAULT_ISSUER } from "../auth/protocol.ts";
 import { findTokenSource } from "../auth/token_source.ts";
-import { DEFAULT_BASE_URL } from "../codex/protocol.ts";
+import { baseUrlFromEnv } from "../codex/client.ts";
 import { codexHome, defaultSessionDir, defaultTokenFile } from "../paths.ts";
 import { sandboxAccess, sandboxFlags } from "./sandbox.ts";
 
 const AGENT = new URL("./agent.ts", import.meta.url).href;
-
-function baseUrl(): string {
-  return (process.env.CODEX_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, "");
-}
 
 /**
  * Whether this process already runs under flags as narrow as a relaunch would give it (the
@@ -53,7 +49,7 @@ export function alreadyConfined(
 export async function relaunchSandboxed(argv: string[]): Promise<number | undefined> {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
   if (!deno) return undefined;
-  const host = new URL(baseUrl()).host;
+  const host = new URL(baseUrlFromEnv()).host;
   const netGranted = deno.permissions.querySync({ name: "net", host }).state === "granted";
   if (netGranted && deno.permissions.querySync({ name: "read", path: "/" }).state === "granted") {
     return undefined; // -A, or as broad: not ours to narrow
@@ -76,7 +72,7 @@ export async function relaunchSandboxed(argv: string[]): Promise<number | undefi
     tokenFile: source?.path ?? tokenFile ?? defaultTokenFile(),
     codexHome: codexHome(),
     sessionDir: defaultSessionDir(),
-    baseUrl: baseUrl(),
+    baseUrl: baseUrlFromEnv(),
     issuer: process.env.CODEX_AUTH_ISSUER || DEFAULT_ISSUER,
   };
   if (netGranted && alreadyConfined(deno, sandboxAccess(needs))) return undefined;

@@ -109,19 +109,21 @@ export type ResponseEvent =
   | { type: "item_done"; item: OutputItem }
   | { type: "completed"; response: CompletedResponse };
 
+/** A variable of the environment, in any runtime (no `process` in a browser-like one). */
+function envVar(name: string): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.[name];
+}
+
 /** `CODEX_TRANSPORT` (`auto`, `websocket` or `sse`), else `auto`. */
 function transportFromEnv(): "auto" | "websocket" | "sse" {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  const v = env?.CODEX_TRANSPORT?.trim().toLowerCase();
+  const v = envVar("CODEX_TRANSPORT")?.trim().toLowerCase();
   return v === "sse" || v === "websocket" ? v : "auto";
 }
 
 /** The base URL from the environment, or the default. */
 export function baseUrlFromEnv(): string {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  return (env?.CODEX_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, "");
+  return (envVar("CODEX_BASE_URL") || DEFAULT_BASE_URL).replace(/\/+$/, "");
 }
 
 /**
@@ -358,7 +360,7 @@ export class ResponsesClient {
         {
           key,
           WebSocket: this.#webSocket!,
-          timeoutMs: this.#opts.headersTimeoutMs ?? 60_000,
+          timeoutMs: this.#headersMs,
           idleCloseMs: WEBSOCKET_IDLE_CLOSE_MS,
           signal,
         },
@@ -370,23 +372,25 @@ export class ResponsesClient {
     }
     const plan = planFrame(buildBody(req), socket.last);
     socket.last = undefined;
-    const sent = socket.send({ ...plan.frame, ...extra }, {
+    let malformed = () => {};
+    const events = socket.send({ ...plan.frame, ...extra }, {
       idleTimeoutMs: this.#idleMs,
-      answerTimeoutMs: this.#opts.headersTimeoutMs ?? 60_000,
+      answerTimeoutMs: this.#headersMs,
       signal,
+      onMalformed: () => malformed(),
     });
     // An `error` frame before anything else is the request's refusal (as an HTTP status
     // would be): the caller retries it like one. A connection the server lost track of, or
     // one whose credentials expired, is replaced.
     let first: IteratorResult<ServerEvent>;
     try {
-      first = await sent.events.next();
+      first = await events.next();
     } catch (e) {
       this.#dropSocket(req.conversationId);
       throw e;
     }
     if (!first.done && first.value.type === "error") {
-      await sent.events.return?.();
+      await events.return?.();
       const headers = stringHeaders(first.value.headers);
       if (this.catalog.noteEtag(headers[MODELS_ETAG_HEADER])) void this.catalog.load();
       const err = errorOfEvent(first.value);
@@ -397,7 +401,10 @@ export class ResponsesClient {
     }
     return {
       socket,
-      events: () => prepend(first, sent.events),
+      events: (onMalformed) => {
+        malformed = onMalformed;
+        return prepend(first, events);
+      },
       onCompleted: (id, items) => {
         if (!id) return;
         socket.last = {
@@ -418,10 +425,15 @@ export class ResponsesClient {
     return this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
+  /** How long a request may wait for the answer to start (headers, or a first frame). */
+  get #headersMs(): number {
+    return this.#opts.headersTimeoutMs ?? 60_000;
+  }
+
   async #send(req: TurnRequest, forceRefresh: boolean, signal?: AbortSignal): Promise<Response> {
     const creds = await this.#opts.credentials({ forceRefresh, signal });
     // A server that accepts the connection and never answers must not hang the turn.
-    const headersMs = this.#opts.headersTimeoutMs ?? 60_000;
+    const headersMs = this.#headersMs;
     const noHeaders = new AbortController();
     const timer = setTimeout(() => noHeaders.abort(), headersMs);
     let res: Response;
@@ -522,8 +534,6 @@ export class ResponsesClient {
       }
     } catch (e) {
       throw toCodexError(e, signal);
-    } finally {
-      await events.return?.();
     }
     throw new CodexError(
       "stream_truncated",

@@ -8,7 +8,7 @@
 
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { CodexError } from "./errors.ts";
-import { idleError, IdleWatchdog } from "./watchdog.ts";
+import { StreamGuard } from "./watchdog.ts";
 
 /** One event of the stream: the `data:` JSON, with its `type`. */
 export interface ServerEvent {
@@ -44,56 +44,46 @@ export function parseServerEvents(
   options: ParseOptions,
 ): AsyncIterableIterator<ServerEvent> {
   const { signal, idleTimeoutMs } = options;
-  let stopped: CodexError | undefined;
-  let finished = false;
-  // One watchdog per stream: each event or comment (a keep-alive) only bumps it. It fires
-  // after `stop` is defined below (its first look is a quarter of the idle limit away).
-  const watchdog = new IdleWatchdog(idleTimeoutMs, () => stop(idleError(idleTimeoutMs)));
+  // Each event or comment (a keep-alive) only bumps the guard's one watchdog.
   const reader = body
     .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream({ onComment: () => watchdog.bump() }))
+    .pipeThrough(new EventSourceParserStream({ onComment: () => guard.bump() }))
     .getReader();
-  const stop = (e: CodexError) => {
-    stopped ??= e;
-    reader.cancel(e).catch(() => {});
-  };
-  const onAbort = () => stop(new CodexError("aborted", "The request was cancelled."));
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener("abort", onAbort);
+  const guard = new StreamGuard({
+    idleTimeoutMs,
+    signal,
+    onStop: (e) => void reader.cancel(e).catch(() => {}),
+  });
   const finish = () => {
-    if (finished) return;
-    finished = true;
-    watchdog.stop();
-    signal?.removeEventListener("abort", onAbort);
-    reader.cancel().catch(() => {});
+    if (guard.finish()) reader.cancel().catch(() => {});
   };
   const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
   // A plain iterator, not an async generator: one promise per event, as a raw read costs.
   return {
     async next(): Promise<IteratorResult<ServerEvent>> {
-      if (finished) return end;
+      if (guard.finished) return end;
       while (true) {
         let next: ReadableStreamReadResult<{ data: string; event?: string }>;
         try {
           next = await reader.read();
         } catch (e) {
           finish();
-          if (stopped) throw stopped;
+          if (guard.stopped) throw guard.stopped;
           throw e instanceof CodexError ? e : new CodexError(
             "network",
             `The connection failed while streaming: ${errorText(e)}`,
             { cause: e },
           );
         }
-        if (stopped) {
+        if (guard.stopped) {
           finish();
-          throw stopped;
+          throw guard.stopped;
         }
         if (next.done) {
           finish();
           return end;
         }
-        watchdog.bump();
+        guard.bump();
         const { data, event } = next.value;
         let parsed: unknown;
         try {

@@ -62,3 +62,54 @@ export class IdleWatchdog {
     else this.onIdle();
   };
 }
+
+/**
+ * What every response stream watches for, whatever its transport: silence past the idle
+ * limit (one {@link IdleWatchdog}) and the caller's abort. The first of them stops the
+ * stream once (`stopped` holds why, `onStop` lets go of the source); `finish` ends the watch.
+ */
+export class StreamGuard {
+  /** Why the stream was stopped, once it was. */
+  stopped?: CodexError;
+  #watchdog: IdleWatchdog;
+  #signal?: AbortSignal;
+  #onStop: (e: CodexError) => void;
+  #finished = false;
+
+  /** Watch from now on; `onStop` is only ever called after the constructor returns. */
+  constructor(o: { idleTimeoutMs: number; signal?: AbortSignal; onStop: (e: CodexError) => void }) {
+    this.#onStop = o.onStop;
+    this.#signal = o.signal;
+    this.#watchdog = new IdleWatchdog(o.idleTimeoutMs, () => this.stop(idleError(o.idleTimeoutMs)));
+    this.#signal?.addEventListener("abort", this.#onAbort);
+    if (this.#signal?.aborted) queueMicrotask(this.#onAbort);
+  }
+
+  /** Something arrived. */
+  bump(): void {
+    this.#watchdog.bump();
+  }
+
+  /** Whether the watch has ended. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Stop the stream with `e` (the first reason wins). */
+  stop(e: CodexError): void {
+    if (this.stopped || this.#finished) return;
+    this.stopped = e;
+    this.#onStop(e);
+  }
+
+  /** End the watch; true only the first time. */
+  finish(): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    this.#watchdog.stop();
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    return true;
+  }
+
+  #onAbort = () => this.stop(new CodexError("aborted", "The request was cancelled."));
+}

@@ -10,7 +10,7 @@
 import { CodexError } from "./errors.ts";
 import type { ServerEvent } from "./sse.ts";
 import type { ResponsesRequestBody } from "./types.ts";
-import { idleError, IdleWatchdog, noAnswerError } from "./watchdog.ts";
+import { noAnswerError, StreamGuard } from "./watchdog.ts";
 
 /** `serverCode` of a {@link CodexError} for a refused upgrade (`status` says how). */
 export const WEBSOCKET_REFUSED = "websocket_refused";
@@ -124,6 +124,8 @@ export interface EventOptions {
   answerTimeoutMs: number;
   /** Cancels reading (and spends the connection). */
   signal?: AbortSignal;
+  /** Called for a frame that is not a JSON event (it is skipped). */
+  onMalformed?: () => void;
 }
 
 /** One open connection of a conversation. */
@@ -229,9 +231,8 @@ export class ResponsesSocket {
     clearTimeout(this.#idle);
     this.#queue = [];
     this.#busy = true;
-    const text = JSON.stringify(frame);
-    this.#ws.send(text);
-    return { bytes: new TextEncoder().encode(text).length, events: this.#events(options) };
+    this.#ws.send(JSON.stringify(frame));
+    return this.#events(options);
   }
 
   /** Close the connection. */
@@ -249,28 +250,22 @@ export class ResponsesSocket {
 
   /** The events of one response, read until the consumer stops (it stops at the end). */
   #events(options: EventOptions): AsyncIterableIterator<ServerEvent> {
-    const { signal, idleTimeoutMs, answerTimeoutMs } = options;
-    let stopped: CodexError | undefined;
-    let finished = false;
+    const { answerTimeoutMs } = options;
     let answered = false;
-    const stop = (e: CodexError) => {
-      stopped ??= e;
+    const guard = new StreamGuard({
+      idleTimeoutMs: options.idleTimeoutMs,
+      signal: options.signal,
       // What the server still sends for this response is unknown: the connection is spent.
-      this.close();
-      this.#wake?.();
-    };
-    const watchdog = new IdleWatchdog(idleTimeoutMs, () => stop(idleError(idleTimeoutMs)));
+      onStop: () => {
+        this.close();
+        this.#wake?.();
+      },
+    });
     // Like the headers of an HTTP answer: a server that takes the frame and never answers.
-    const noAnswer = setTimeout(() => stop(noAnswerError(answerTimeoutMs)), answerTimeoutMs);
-    const onAbort = () => stop(new CodexError("aborted", "The request was cancelled."));
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener("abort", onAbort);
+    const noAnswer = setTimeout(() => guard.stop(noAnswerError(answerTimeoutMs)), answerTimeoutMs);
     const finish = () => {
-      if (finished) return;
-      finished = true;
-      watchdog.stop();
+      if (!guard.finish()) return;
       clearTimeout(noAnswer);
-      signal?.removeEventListener("abort", onAbort);
       this.#busy = false;
       if (!this.#closed) this.#armIdle();
     };
@@ -278,10 +273,10 @@ export class ResponsesSocket {
     return {
       next: async (): Promise<IteratorResult<ServerEvent>> => {
         while (true) {
-          if (finished) return end;
-          if (stopped) {
+          if (guard.finished) return end;
+          if (guard.stopped) {
             finish();
-            throw stopped;
+            throw guard.stopped;
           }
           const text = this.#queue.shift();
           if (text === undefined) {
@@ -302,7 +297,7 @@ export class ResponsesSocket {
             this.#wake = undefined;
             continue;
           }
-          watchdog.bump();
+          guard.bump();
           if (!answered) {
             answered = true;
             clearTimeout(noAnswer);
@@ -311,6 +306,7 @@ export class ResponsesSocket {
           try {
             parsed = JSON.parse(text);
           } catch {
+            options.onMalformed?.();
             continue;
           }
           if (
@@ -318,6 +314,7 @@ export class ResponsesSocket {
           ) {
             return { done: false, value: parsed as ServerEvent };
           }
+          options.onMalformed?.();
         }
       },
       return(): Promise<IteratorResult<ServerEvent>> {
