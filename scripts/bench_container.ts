@@ -37,21 +37,33 @@ const env = {
   CODEX_BASE_URL: fake.baseUrl,
 };
 
-async function coldStart(cmd: string, args: string[]): Promise<{ start: number; exit: number }> {
+/**
+ * One container run with the bench's input, times from the spawn: the first request reaching
+ * the fake, the answer's output marker, the last marker (`result: null`), and the exit.
+ */
+async function runOnce(cmd: string, args: string[]) {
   const before = fake.responsesRequests().length;
   const t0 = Date.now();
   const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "ignore"] });
   child.stdin.end(input);
   let out = "";
-  let lastMarkerAt = 0;
+  let answer = 0;
+  let lastMarker = 0;
   child.stdout!.on("data", (c) => {
     out += c;
-    if (out.includes('"result":null')) lastMarkerAt ||= performance.now();
+    if (!answer && /"status":"success","result":"hi"/.test(out)) answer = Date.now() - t0;
+    if (!lastMarker && out.includes('"result":null')) lastMarker = Date.now() - t0;
   });
-  while (fake.responsesRequests().length === before) await new Promise((r) => setTimeout(r, 1));
-  const start = fake.responsesRequests().at(-1)!.at - t0;
   await new Promise((r) => child.on("close", r));
-  return { start, exit: performance.now() - lastMarkerAt };
+  const exit = Date.now() - t0;
+  const request = fake.responsesRequests()[before];
+  if (!answer || !request) throw new Error(`${args.join(" ")} gave no answer: ${out.slice(-500)}`);
+  return { start: request.at - t0, answer, lastMarker: lastMarker || answer, exit };
+}
+
+async function coldStart(cmd: string, args: string[]): Promise<{ start: number; exit: number }> {
+  const r = await runOnce(cmd, args);
+  return { start: r.start, exit: r.exit - r.lastMarker };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -171,29 +183,15 @@ for await (const c of process.stdin) text += c;
 await runProvider(JSON.parse(text));
 `,
 );
-async function textTurn(cmd: string, args: string[]): Promise<{ answer: number; exit: number }> {
-  const t0 = performance.now();
-  const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "ignore"] });
-  child.stdin.end(input);
-  let out = "";
-  let answer = 0;
-  child.stdout!.on("data", (c) => {
-    out += c;
-    if (!answer && /"status":"success","result":"hi"/.test(out)) answer = performance.now() - t0;
-  });
-  await new Promise((r) => child.on("close", r));
-  if (!answer) throw new Error(`${args.join(" ")} gave no answer: ${out.slice(-500)}`);
-  return { answer, exit: performance.now() - t0 };
-}
 const turns = {
   ours: { args: [PROVIDER], answer: [] as number[], exit: [] as number[] },
   seed: { args: [join(seedDir, "main.mjs")], answer: [] as number[], exit: [] as number[] },
 };
-for (const v of Object.values(turns)) await textTurn("node", v.args); // warm
+for (const v of Object.values(turns)) await runOnce("node", v.args); // warm
 for (let i = 0; i < RUNS; i++) {
   const order = i % 2 ? ["seed", "ours"] as const : ["ours", "seed"] as const;
   for (const k of order) {
-    const r = await textTurn("node", turns[k].args);
+    const r = await runOnce("node", turns[k].args);
     turns[k].answer.push(r.answer);
     turns[k].exit.push(r.exit);
   }

@@ -254,33 +254,47 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
   const opened = (enc: string) => compactions.get(enc);
 
   /** The 401/403 answer's status, or undefined when the bearer is good for the account. */
-  function authorize(rec: RecordedRequest, sink: Sink): number | undefined {
+  /** The 401/403 answer for a request whose bearer is not good for its account, if any. */
+  function refusal(rec: RecordedRequest): { status: number; body: unknown } | undefined {
     const bearer = rec.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
     const tok = authority.checkAccess(bearer);
     if (tok === "invalid") {
-      return sink.json(401, {
-        error: {
-          message: "Your authentication token is not valid.",
-          type: "invalid_request_error",
-          code: "token_invalid",
+      return {
+        status: 401,
+        body: {
+          error: {
+            message: "Your authentication token is not valid.",
+            type: "invalid_request_error",
+            code: "token_invalid",
+          },
         },
-      });
+      };
     }
     if (tok === "expired") {
-      return sink.json(401, {
-        error: {
-          message: "Your authentication token has expired. Please try signing in again.",
-          type: "invalid_request_error",
-          code: "token_expired",
+      return {
+        status: 401,
+        body: {
+          error: {
+            message: "Your authentication token has expired. Please try signing in again.",
+            type: "invalid_request_error",
+            code: "token_expired",
+          },
         },
-      });
+      };
     }
     if (rec.headers[HEADER.accountId] !== tok.accountId) {
-      return sink.json(403, {
-        detail: `The ${HEADER.accountId} header does not match the token's account.`,
-      });
+      return {
+        status: 403,
+        body: { detail: `The ${HEADER.accountId} header does not match the token's account.` },
+      };
     }
     return undefined;
+  }
+
+  /** Answer a refusal into `sink`; its status, or undefined when the bearer is good. */
+  function authorize(rec: RecordedRequest, sink: Sink): number | undefined {
+    const r = refusal(rec);
+    return r && sink.json(r.status, r.body);
   }
 
   function estimateUsage(body: Record<string, unknown>, step: ResponseStep): Usage {
@@ -425,18 +439,7 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
           : { detail: `fake backend: WebSocket refused (${r.status})` },
       };
     },
-    authorize: (rec) => {
-      let out: { status: number; body: unknown } | undefined;
-      authorize(rec, {
-        json: (status, body) => {
-          out = { status, body };
-          return status;
-        },
-        stream: () => Promise.resolve(0),
-        hang: () => Promise.resolve(0),
-      });
-      return out;
-    },
+    authorize: refusal,
     record: (rec) => void requests.push(rec),
     answer: (rec, sink) => handleResponses(rec, sink),
   });
