@@ -4,7 +4,7 @@
 // same fake. The three programs run in turn, round
 // by round (their order rotating), RUNS rounds (default 10); reports median, min–max and p90
 // wall time, the median peak RSS of the largest process (GNU time), and the ratios.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,7 +13,7 @@ import process from "node:process";
 import { describeTokens, toCodexAuthJson, writeTokenFile } from "../src/auth/token_file.ts";
 import { reply, startFakeBackend } from "../src/testing/mod.ts";
 import { codexCliBin } from "../tests/_codex_cli.ts";
-import { taskCommand } from "../tests/_agent_cli.ts";
+import { homeEnv, taskCommand } from "../tests/_agent_cli.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -39,17 +39,10 @@ await writeFile(
   `model = "gpt-5.5"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\n` +
     `base_url = "${fake.baseUrl}"\nwire_api = "responses"\nrequires_openai_auth = true\n`,
 );
-const denoDir = JSON.parse(
-  spawnSync(Deno.execPath(), ["info", "--json"], { encoding: "utf8" }).stdout,
-).denoDir as string;
 const env: Record<string, string | undefined> = {
-  ...Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(CODEX_|XDG_CONFIG_HOME$)/.test(k)),
-  ),
+  ...homeEnv(userHome),
   CODEX_BASE_URL: fake.baseUrl,
   CODEX_AUTH_ISSUER: fake.url,
-  HOME: userHome,
-  DENO_DIR: denoDir, // Deno's cache stays where it is
   INIT_CWD: ws, // as deno task sets it
 };
 /** The same, with our folder outside the task's flags: the agent relaunches itself. */

@@ -1,6 +1,6 @@
 // Runs the terminal agent exactly as `deno task agent` does (the task's own command line,
 // read from deno.json), against a fake backend, in a temporary home and workspace.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +58,24 @@ export function taskCommand(
   const [, ...rest] = words;
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
   return [deno, rest];
+}
+
+/**
+ * This environment as a person with `home` as HOME has it, before any of our variables: our
+ * `CODEX_*` and `XDG_CONFIG_HOME` left out (the run decides them), and Deno's cache where it
+ * is (under the new HOME it would be fetched anew).
+ */
+export function homeEnv(home: string): Record<string, string | undefined> {
+  const denoDir = JSON.parse(
+    spawnSync(process.execPath, ["info", "--json"], { encoding: "utf8" }).stdout,
+  ).denoDir as string;
+  return {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(CODEX_|XDG_CONFIG_HOME$)/.test(k)),
+    ),
+    DENO_DIR: denoDir,
+    HOME: home,
+  };
 }
 
 /** A task's command (default `agent`), with `deno` as this Deno, as run from the project. */

@@ -1,7 +1,7 @@
 // How `deno task agent` starts: under the task's own narrow flags when the run uses the
 // default paths (no relaunch, one Deno start), under flags computed for the run otherwise.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,16 +10,9 @@ import { test } from "node:test";
 import denoJson from "../deno.json" with { type: "json" };
 import { describeTokens, writeTokenFile } from "../src/auth/token_file.ts";
 import { type FakeStep, item, reply, startFakeBackend } from "../src/testing/mod.ts";
-import { taskCommand } from "./_agent_cli.ts";
+import { homeEnv, taskCommand } from "./_agent_cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const denoDir = JSON.parse(
-  spawnSync(process.execPath, ["info", "--json"], { encoding: "utf8" }).stdout,
-).denoDir as string;
-/** This environment without our variables (the run decides them). */
-const outside = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(CODEX_|XDG_CONFIG_HOME$)/.test(k)),
-);
 
 async function launch(where: "default" | "elsewhere", steps: FakeStep[] = []) {
   const root = await mkdtemp(join(tmpdir(), "cp-launch-"));
@@ -37,10 +30,7 @@ async function launch(where: "default" | "elsewhere", steps: FakeStep[] = []) {
     const tokenFile = join(provider, "tokens.json");
     await writeTokenFile(tokenFile, tokens);
     const env: Record<string, string | undefined> = {
-      ...outside,
-      // Deno's cache stays where it is (under HOME it would be fetched anew).
-      DENO_DIR: denoDir,
-      HOME: home,
+      ...homeEnv(home),
       INIT_CWD: workspace, // as deno task sets it: where the person ran the task
       CODEX_BASE_URL: fake.baseUrl,
       CODEX_AUTH_ISSUER: fake.url,
