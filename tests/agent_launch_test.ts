@@ -5,7 +5,6 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { test } from "node:test";
 import denoJson from "../deno.json" with { type: "json" };
 import { describeTokens, writeTokenFile } from "../src/auth/token_file.ts";
