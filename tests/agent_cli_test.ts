@@ -8,6 +8,7 @@ import { describeTokens } from "../src/auth/token_file.ts";
 import type { InputItem } from "../src/codex/types.ts";
 import { fault, item, reply } from "../src/testing/mod.ts";
 import { withCli } from "./_agent_cli.ts";
+import { contentText } from "../src/codex/items.ts";
 
 test("agent CLI: a one-shot task with tools, sandboxed, as JSON lines", () =>
   withCli(async ({ fake, run, workspace }) => {
@@ -66,7 +67,7 @@ test("agent CLI: --resume continues the conversation; 'last' finds the newest", 
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.events[0].resumed, true);
     const texts = (fake.responsesRequests()[1].body!.input as InputItem[])
-      .flatMap((i) => (i.type === "message" ? [i.content[0].text] : []));
+      .flatMap((i) => (i.type === "message" ? [contentText(i)] : []));
     assert.deepEqual(texts, [
       "My favourite colour is blue.",
       "Noted: blue.",

@@ -11,6 +11,7 @@ import { gunzipSync } from "node:zlib";
 import type { InputItem } from "../src/codex/types.ts";
 import { item, reply } from "../src/testing/mod.ts";
 import { withCli } from "./_agent_cli.ts";
+import { contentText } from "../src/codex/items.ts";
 
 /** Reads every visible process's memory for JWTs (works as root without the sandbox). */
 const MEMSCAN = new URL("./node/_memscan.py", import.meta.url).pathname;
@@ -152,7 +153,7 @@ test("attack: bash cannot rewrite the token file or the session it runs in", () 
     assert.equal(resumed.code, 0, resumed.stderr);
     const input = fake.responsesRequests().at(-1)!.body!.input as InputItem[];
     assert.ok(
-      !input.some((i) => i.type === "message" && i.content[0].text === "INJECTED"),
+      !input.some((i) => i.type === "message" && contentText(i) === "INJECTED"),
       "no line bash wrote reached the model on resume",
     );
   }));

@@ -9,6 +9,7 @@ import { describeTokens, writeTokenFile } from "../src/auth/token_file.ts";
 import type { InputItem } from "../src/codex/types.ts";
 import { type FakeBackend, item, reply, startFakeBackend } from "../src/testing/mod.ts";
 import { type Host, startHost } from "./_nanoclaw1_host.ts";
+import { contentText } from "../src/codex/items.ts";
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, host: Host, ms = 60_000) {
   const end = Date.now() + ms;
@@ -21,7 +22,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, host: Ho
 }
 
 const userTexts = (input: InputItem[]) =>
-  input.flatMap((i) => (i.type === "message" && i.role === "user" ? [i.content[0].text] : []));
+  input.flatMap((i) => (i.type === "message" && i.role === "user" ? [contentText(i)] : []));
 
 test("nanoclaw1 host: a file lands in the group folder, recall, a follow-up, a scheduled task fires", async () => {
   const fake: FakeBackend = await startFakeBackend({ fallback: reply.text("(unscripted)") });

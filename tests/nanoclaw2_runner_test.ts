@@ -23,6 +23,7 @@ import {
   SessionDbs,
   startRunner,
 } from "./_nanoclaw2_runner.ts";
+import { contentText } from "../src/codex/items.ts";
 
 const DESTINATIONS =
   `INSERT INTO destinations (name, display_name, type, channel_type, platform_id, agent_group_id)
@@ -39,7 +40,7 @@ async function until<T>(what: string, fn: () => T | undefined, log: () => string
 }
 
 const texts = (input: InputItem[]) =>
-  input.flatMap((i) => (i.type === "message" && i.role === "user" ? [i.content[0].text] : []));
+  input.flatMap((i) => (i.type === "message" && i.role === "user" ? [contentText(i)] : []));
 
 test("nanoclaw2 runner: messages, recall, a pushed follow-up, send_message through the real MCP server, compaction", async () => {
   const { root, runner } = await checkoutWithCodex();

@@ -11,6 +11,7 @@ import { DEFAULT_TOOLS, ToolSet } from "../tools/tool_set.ts";
 import { Workspace } from "../tools/workspace.ts";
 import { Agent, type AgentEvent, type CompactionOptions } from "./agent.ts";
 import { SessionStore } from "./session_store.ts";
+import { contentText } from "../codex/items.ts";
 
 export const FAST = { maxRetries: 3, baseDelayMs: 1, jitter: 0 };
 
@@ -96,5 +97,5 @@ export function inputOf(fake: FakeBackend, n: number): InputItem[] {
 
 /** The texts of the messages of an input. */
 export function texts(input: readonly InputItem[]): string[] {
-  return input.flatMap((i) => (i.type === "message" ? [i.content[0].text] : []));
+  return input.flatMap((i) => (i.type === "message" ? [contentText(i)] : []));
 }

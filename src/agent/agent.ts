@@ -46,6 +46,7 @@ import {
   SUMMARY_PROMPT,
 } from "./compaction.ts";
 import type { Session } from "./session_store.ts";
+import { contentText } from "../codex/items.ts";
 
 /** Anything that streams a model response (the {@link ResponsesClient}, or a test double). */
 export interface ModelStream {
@@ -177,7 +178,7 @@ export function messageText(items: readonly (OutputItem | InputItem)[]): string 
     .filter((i): i is Extract<InputItem, { type: "message" }> =>
       i.type === "message" && (i as { role?: string }).role === "assistant"
     )
-    .map((m) => m.content.map((c) => c.text ?? "").join(""))
+    .map(contentText)
     .join("\n\n");
 }
 

@@ -7,6 +7,7 @@ import { fault, item, reply } from "../testing/mod.ts";
 import { defineTool, type Tool } from "../tools/tool.ts";
 import { type AgentEvent, CANCELLED_NOTE } from "./agent.ts";
 import { inputOf, run, withRig } from "./_test_rig.ts";
+import { contentText } from "../codex/items.ts";
 
 /** Two calls of this tool only finish when both have started: proves they run at once. */
 function barrierTool(): Tool {
@@ -117,7 +118,7 @@ test("agent: a resumed session sends the earlier turns (context kept across mess
     const resumed = await make({ sessionId: first.sessionId });
     await run(resumed, "What did I ask?");
     const input = inputOf(fake, 1);
-    const texts = input.flatMap((i) => (i.type === "message" ? [i.content[0].text] : []));
+    const texts = input.flatMap((i) => (i.type === "message" ? [contentText(i)] : []));
     assert.deepEqual(texts, ["What is your name?", "My name is Codex.", "What did I ask?"]);
     assert.equal(input[1].type, "reasoning");
     assert.equal(fake.responsesRequests()[1].body!.prompt_cache_key, first.sessionId);
@@ -135,7 +136,7 @@ test("agent: a stream cut mid-round is retried; history has the round once", () 
     assert.equal(evs.filter((e) => e.type === "retry").length, 2);
     const saved = await store.open(agent.sessionId);
     assert.equal(saved.items.length, 2);
-    assert.equal(saved.items[1].type === "message" && saved.items[1].content[0].text, "whole");
+    assert.equal(saved.items[1].type === "message" && contentText(saved.items[1]), "whole");
   }));
 
 test("agent: a fatal error ends the turn and commits nothing", () =>
@@ -166,7 +167,7 @@ test("agent: cancelling during a tool kills it; only the request and a note are 
     );
     const kept = (await store.open(agent.sessionId)).items;
     assert.deepEqual(
-      kept.map((m) => m.type === "message" ? m.content[0].text : m.type),
+      kept.map((m) => m.type === "message" ? contentText(m) : m.type),
       ["wait", CANCELLED_NOTE],
       "the half-done round (the call without its output) is not kept",
     );
@@ -200,6 +201,6 @@ test("agent: follow-ups that arrive mid-turn join the conversation before the ne
     for await (const _ of agent.run("look", { followUps: () => pending.splice(0) })) { /* drain */ }
     const input = inputOf(fake, 1);
     const last = input.at(-1)!;
-    assert.equal(last.type === "message" && last.content[0].text, "also check the README");
+    assert.equal(last.type === "message" && contentText(last), "also check the README");
     assert.equal(input.at(-2)!.type, "function_call_output", "after the tool outputs it answers");
   }));

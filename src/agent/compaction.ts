@@ -8,6 +8,7 @@
  */
 
 import type { CompactionItem, InputItem, MessageItem, OutputItem } from "../codex/types.ts";
+import { contentText } from "../codex/items.ts";
 
 /** How the history was compacted. */
 export type CompactionMode = "remote" | "local";
@@ -38,7 +39,7 @@ export function estimateTokens(items: readonly InputItem[]): number {
 }
 
 function textOf(m: MessageItem): string {
-  return m.content.map((c) => c.text ?? "").join("");
+  return contentText(m);
 }
 
 /** Whether a user message is a summary replayed by an earlier local compaction. */

@@ -17,6 +17,7 @@ import {
 import type { Agent, AgentEvent } from "./agent.ts";
 import { SUMMARY_PREFIX, SUMMARY_PROMPT } from "./compaction.ts";
 import { inputOf, run, texts, withRig } from "./_test_rig.ts";
+import { contentText } from "../codex/items.ts";
 
 /** A small window, so a few turns reach it. */
 const SMALL = { models: withContextWindow(FAKE_MODELS, 3_000) };
@@ -29,7 +30,7 @@ function model(fake: FakeBackend) {
   return (rec: RecordedRequest) => {
     const input = rec.body!.input as InputItem[];
     const last = input.at(-1)!;
-    if (last.type === "message" && last.content[0].text === SUMMARY_PROMPT) {
+    if (last.type === "message" && contentText(last) === SUMMARY_PROMPT) {
       return reply.text(fakeSummary(fake.visibleText(rec)));
     }
     return reply.text(filler(++n));
@@ -51,7 +52,7 @@ async function untilCompacted(
 }
 
 const isPlainUser = (i: InputItem) =>
-  i.type === "message" && i.role === "user" && !i.content[0].text.startsWith(SUMMARY_PREFIX);
+  i.type === "message" && i.role === "user" && !contentText(i).startsWith(SUMMARY_PREFIX);
 
 test("compaction: near the limit, the backend compacts as the 0.169 CLI asks it; the next request replays it", () =>
   withRig(async ({ fake, make, store }) => {
@@ -147,7 +148,7 @@ test("compaction: where the backend has no remote compaction, a local summary re
     // After it: user messages, then the summary as a user message; the fact survived twice.
     const last = inputOf(fake, -1);
     const summary = last.find((i) => !isPlainUser(i));
-    assert.ok(summary?.type === "message" && summary.content[0].text.startsWith(SUMMARY_PREFIX));
+    assert.ok(summary?.type === "message" && contentText(summary).startsWith(SUMMARY_PREFIX));
     assert.ok(last.every((i) => i.type === "message" && i.role === "user" || i === summary));
     assert.match(fake.visibleText(fake.responsesRequests().at(-1)!), /Marlin/);
     assert.equal(texts(last).filter((t) => t.startsWith(SUMMARY_PREFIX)).length, 1);
@@ -239,7 +240,7 @@ test("compaction: a message that cannot fit even after compaction is a clear err
     );
     const saved = await store.open(agent.sessionId);
     assert.ok(
-      !saved.items.some((i) => i.type === "message" && i.content[0].text.startsWith("xxx")),
+      !saved.items.some((i) => i.type === "message" && contentText(i).startsWith("xxx")),
     );
     assert.match(JSON.stringify(saved.items), /Marlin/, "the conversation is still there");
   }, SMALL));

@@ -18,6 +18,7 @@ import type {
   InputItem,
   ReasoningEffort,
   ResponsesRequestBody,
+  ToolChoice,
   Verbosity,
 } from "./types.ts";
 
@@ -35,6 +36,8 @@ export interface TurnRequest {
   effort?: ReasoningEffort;
   /** Reasoning summaries; default "auto". */
   reasoningSummary?: "auto" | "concise" | "detailed" | "none";
+  /** Default `auto`, as the Codex CLI sends it. */
+  toolChoice?: ToolChoice;
   /** Default true. */
   parallelToolCalls?: boolean;
   /** The conversation id: `prompt_cache_key` and the session header. */
@@ -84,7 +87,7 @@ export function buildBody(req: TurnRequest): ResponsesRequestBody {
     instructions: req.instructions,
     input: req.input.map(toReplayItem),
     tools: req.tools ?? [],
-    tool_choice: "auto",
+    tool_choice: req.toolChoice ?? "auto",
     parallel_tool_calls: req.parallelToolCalls ?? true,
     store: false,
     stream: true,

@@ -20,14 +20,24 @@ export interface ContentPart {
   text: string;
 }
 
+/** An image in a user message: a `data:` URL (base64) or an `https:` URL. */
+export interface ImagePart {
+  /** Part kind. */
+  type: "input_image";
+  /** The image, as a URL. */
+  image_url: string;
+  /** How closely the model looks: `auto` (default), `low` or `high`. */
+  detail?: "auto" | "low" | "high";
+}
+
 /** A conversation message. Role `system` is rejected by the backend. */
 export interface MessageItem {
   /** Item kind. */
   type: "message";
   /** Who speaks. */
   role: "user" | "assistant" | "developer";
-  /** The message's parts. */
-  content: ContentPart[];
+  /** The message's parts (images only in user messages). */
+  content: (ContentPart | ImagePart)[];
   /** Server-side id; stripped before replay. */
   id?: string;
   /** Server-side status; stripped before replay. */
@@ -127,6 +137,9 @@ export interface FunctionToolDefinition {
   parameters: JsonSchema;
 }
 
+/** A request's `tool_choice`, in the Responses form. */
+export type ToolChoice = "auto" | "none" | "required" | { type: "function"; name: string };
+
 /** The JSON body of `POST /responses`. */
 export interface ResponsesRequestBody {
   /** Model slug. */
@@ -137,8 +150,8 @@ export interface ResponsesRequestBody {
   input: InputItem[];
   /** Function tools. */
   tools: FunctionToolDefinition[];
-  /** Always "auto". */
-  tool_choice: "auto";
+  /** Which tool the model must use: `auto` (the CLI's), `none`, `required` or one by name. */
+  tool_choice: ToolChoice;
   /** Whether the model may call several tools in one response. */
   parallel_tool_calls: boolean;
   /** Reasoning effort (as sent: `ultra` goes as `max`) and summary mode. */

@@ -6,9 +6,10 @@ import { test } from "node:test";
 import type { InputItem } from "../codex/types.ts";
 import { fault, item, reply } from "../testing/mod.ts";
 import { withContainer } from "./_test_rig.ts";
+import { contentText } from "../codex/items.ts";
 
 const texts = (input: InputItem[]) =>
-  input.flatMap((i) => (i.type === "message" ? [i.content[0].text] : []));
+  input.flatMap((i) => (i.type === "message" ? [contentText(i)] : []));
 
 test("container: results stream in markers as they happen, then a null marker with the session id", () =>
   withContainer(async ({ fake, start, input }) => {

@@ -9,6 +9,7 @@ import { type FakeBackend, item, reply, startFakeBackend } from "../testing/mod.
 import { codexContainerConfig } from "./host.ts";
 import { CodexProvider } from "./provider.ts";
 import type { ProviderEvent } from "./types.ts";
+import { contentText } from "../codex/items.ts";
 
 const SERVER = new URL("./_mcp_test_server.ts", import.meta.url).pathname;
 
@@ -140,7 +141,7 @@ test("nanoclaw2: pushed messages start the next turn; the continuation resumes t
     const more = await collect(again, 1);
     assert.deepEqual(more.find((e) => e.type === "init"), { type: "init", continuation: id });
     const input = fake.responsesRequests().at(-1)!.body!.input as InputItem[];
-    const texts = input.flatMap((i) => (i.type === "message" ? [i.content[0].text] : []));
+    const texts = input.flatMap((i) => (i.type === "message" ? [contentText(i)] : []));
     assert.deepEqual(texts, ["one", "first", "two", "second", "three"]);
   }));
 

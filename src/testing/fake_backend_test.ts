@@ -56,11 +56,12 @@ async function expectRejected(
   headers?: Record<string, string>,
 ) {
   fake.enqueue(reply.text("should not be used"));
+  const pending = fake.pending();
   const res = await post(fake, t, body, headers);
   const text = await res.text();
   assert.equal(res.status, status, text);
   assert.match(text, detail);
-  assert.equal(fake.pending(), 1, "a rejected request consumes no scripted answer");
+  assert.equal(fake.pending(), pending, "a rejected request consumes no scripted answer");
 }
 
 async function withFake(fn: (fake: FakeBackend, t: FakeTokenSet) => Promise<void>, opts = {}) {
@@ -252,7 +253,7 @@ test("fake: /models needs auth and client_version; refresh tokens rotate and are
         }),
       });
     const ok = await refresh(t.refresh_token);
-    assert.equal(ok.status, 200);
+    assert.equal(ok.status, 200, await ok.clone().text());
     const fresh = await ok.json();
     assert.notEqual(fresh.refresh_token, t.refresh_token);
     const reused = await refresh(t.refresh_token);
@@ -402,7 +403,7 @@ test("fake: compaction answers one compaction item, which only this fake's repla
     const replay = [...history, { type: "compaction", id: "cmp_1", encrypted_content: enc }];
     fake.enqueue(reply.text("ok"));
     const ok = await post(fake, t, validBody({ input: replay }));
-    assert.equal(ok.status, 200);
+    assert.equal(ok.status, 200, await ok.clone().text());
     await ok.body?.cancel();
     assert.match(fake.visibleText(fake.responsesRequests().at(-1)!), /Remember: X=7\./);
 
@@ -462,4 +463,77 @@ test("fake: the items the 0.169 CLI adds (additional_tools, configuration_update
     );
     assert.equal(res.status, 200);
     await res.body?.cancel();
+  }));
+
+const user = (...content: Body[]) => [{ type: "message", role: "user", content }];
+const tool = { type: "function", name: "lookup", description: "d", strict: false, parameters: {} };
+
+test("fake checks content parts: types per role, images as data or https URLs", () =>
+  withFake(async (fake, t) => {
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    fake.enqueue(reply.text("a picture"));
+    const ok = await post(
+      fake,
+      t,
+      validBody({
+        input: user({ type: "input_text", text: "what is this?" }, {
+          type: "input_image",
+          image_url: png,
+        }),
+      }),
+    );
+    assert.equal(ok.status, 200, await ok.clone().text());
+    await ok.body?.cancel();
+    await expectRejected(
+      fake,
+      t,
+      validBody({ input: user({ type: "input_image", image_url: "file:///etc/passwd" }) }),
+      400,
+      /image_url'. Expected a base64-encoded data URL/,
+    );
+    await expectRejected(
+      fake,
+      t,
+      validBody({ input: user({ type: "output_text", text: "x" }) }),
+      400,
+      /Invalid value: 'output_text'. Supported values are: 'input_text', 'input_image'/,
+    );
+    await expectRejected(
+      fake,
+      t,
+      validBody({
+        input: [{
+          type: "message",
+          role: "developer",
+          content: [{ type: "input_image", image_url: png }],
+        }],
+      }),
+      400,
+      /Supported values are: 'input_text'/,
+    );
+    await expectRejected(fake, t, validBody({ input: user({ type: "input_text" }) }), 400, /text'/);
+  }));
+
+test("fake checks tool_choice against the tools", () =>
+  withFake(async (fake, t) => {
+    for (const choice of ["none", "required", { type: "function", name: "lookup" }]) {
+      fake.enqueue(reply.text("ok"));
+      const r = await post(fake, t, validBody({ tools: [tool], tool_choice: choice }));
+      assert.equal(r.status, 200, JSON.stringify(choice));
+      await r.body?.cancel();
+    }
+    await expectRejected(
+      fake,
+      t,
+      validBody({ tool_choice: "required" }),
+      400,
+      /'required' must be specified with 'tools'/,
+    );
+    await expectRejected(
+      fake,
+      t,
+      validBody({ tools: [tool], tool_choice: { type: "function", name: "other" } }),
+      400,
+      /Tool choice 'other' not found/,
+    );
   }));

@@ -104,11 +104,64 @@ function checkRest(body: Body, ctx: CheckContext): string | undefined {
   if (body.text !== undefined && !model.support_verbosity) {
     return `Unsupported parameter: 'text.verbosity' is not supported with this model.`;
   }
+  const toolFailure = checkToolChoice(body);
+  if (toolFailure) return toolFailure;
   if (!Array.isArray(body.input)) return "Invalid type for 'input': expected an array";
-  return checkInput(body.input as Item[], ctx);
+  return checkInput(body.input as Item[], ctx, model);
 }
 
-function checkInput(input: Item[], ctx: CheckContext): string | undefined {
+/** `tool_choice`: `auto`, `none`, `required` (with tools) or a function the tools name. */
+function checkToolChoice(body: Body): string | undefined {
+  const choice = body.tool_choice as string | Item | undefined;
+  const tools = Array.isArray(body.tools) ? body.tools as Item[] : [];
+  if (choice === undefined || choice === "auto" || choice === "none") return undefined;
+  if (choice === "required") {
+    return tools.length
+      ? undefined
+      : "Tool choice 'required' must be specified with 'tools' parameter.";
+  }
+  if (typeof choice !== "object" || choice.type !== "function" || typeof choice.name !== "string") {
+    return `Invalid value for 'tool_choice': ${JSON.stringify(choice)}.`;
+  }
+  if (!tools.some((t) => t.name === choice.name)) {
+    return `Tool choice '${choice.name}' not found in 'tools' parameter.`;
+  }
+  return undefined;
+}
+
+/** The part types each role may send. */
+const PART_TYPES: Record<string, readonly string[]> = {
+  user: ["input_text", "input_image"],
+  developer: ["input_text"],
+  assistant: ["output_text", "refusal"],
+};
+
+/** A message's content parts: types its role may send, text as strings, images as URLs. */
+function checkParts(content: Item[], at: string, role: string, model: ModelInfo) {
+  for (const [j, part] of content.entries()) {
+    const where = `${at}.content[${j}]`;
+    const allowed = PART_TYPES[role];
+    if (!part || typeof part !== "object" || !allowed.includes(String(part.type))) {
+      return `Invalid value: '${part?.type}'. Supported values are: ${
+        allowed.map((t) => `'${t}'`).join(", ")
+      }. (at '${where}.type')`;
+    }
+    if (part.type === "input_image") {
+      const url = part.image_url;
+      if (typeof url !== "string" || !/^(data:image\/[\w.+-]+;base64,|https?:\/\/)/.test(url)) {
+        return `Invalid '${where}.image_url'. Expected a base64-encoded data URL with an image MIME type (e.g. 'data:image/png;base64,...') or an https URL.`;
+      }
+      if (model.input_modalities && !model.input_modalities.includes("image")) {
+        return `The '${model.slug}' model does not support image inputs.`;
+      }
+    } else if (typeof part.text !== "string") {
+      return `Invalid type for '${where}.text': expected a string.`;
+    }
+  }
+  return undefined;
+}
+
+function checkInput(input: Item[], ctx: CheckContext, model: ModelInfo): string | undefined {
   const calls = new Map<string, number>();
   const answered = new Set<string>();
   for (const [i, it] of input.entries()) {
@@ -125,6 +178,8 @@ function checkInput(input: Item[], ctx: CheckContext): string | undefined {
           return `Invalid value for 'input[${i}].role': '${it.role}'.`;
         }
         if (!Array.isArray(it.content)) return `Invalid 'input[${i}].content': expected an array.`;
+        const bad = checkParts(it.content as Item[], `input[${i}]`, String(it.role), model);
+        if (bad) return bad;
         break;
       }
       case "reasoning": {
