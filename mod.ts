@@ -165,3 +165,10 @@ export {
   type UsageMark,
 } from "./src/agent/session_store.ts";
 export { codingInstructions } from "./src/agent/instructions.ts";
+
+export {
+  createServeHandler,
+  DEFAULT_SERVE_INSTRUCTIONS,
+  type ServeOptions,
+} from "./src/serve/handler.ts";
+export { ApiError } from "./src/serve/errors.ts";

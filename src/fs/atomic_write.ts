@@ -5,7 +5,7 @@
  * @module
  */
 
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { link, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** Options of {@link writeFileAtomic}. */
@@ -14,6 +14,8 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Create missing parent folders with this mode (default: do not create). */
   mkdirMode?: number;
+  /** Never replace: fail with `EEXIST` when `path` exists (the file still appears whole). */
+  exclusive?: boolean;
 }
 
 /**
@@ -51,9 +53,11 @@ export async function writeFileAtomic(
   }
   await fh.close();
   try {
-    await rename(tmp, path);
+    if (options.exclusive) await link(tmp, path);
+    else await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
+  if (options.exclusive) await rm(tmp, { force: true }); // the file lives on under `path`
 }

@@ -1,0 +1,210 @@
+/**
+ * `POST /v1/responses` requests in the backend's terms: the input (a string or items, in
+ * the public API's shorthand too), system messages the way the backend takes them, and the
+ * conversation a `previous_response_id` names, from the server's memory (the backend keeps
+ * nothing: `store` is always false there).
+ *
+ * @module
+ */
+
+import type { ContentPart, ImagePart, InputItem, OutputItem } from "../codex/types.ts";
+import { functionTool, toolChoice } from "./chat_input.ts";
+import { badRequest } from "./errors.ts";
+import type { TurnAsk } from "./turn.ts";
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** What the server remembers of a response: the conversation up to and including it. */
+export interface Remembered {
+  /** Every item sent for it (the earlier conversation included). */
+  input: InputItem[];
+  /** What the model produced. */
+  output: OutputItem[];
+}
+
+/** Responses kept for `previous_response_id`: the newest `max`, in memory. */
+export class ResponseMemory {
+  #max: number;
+  #entries = new Map<string, Remembered>();
+
+  /** Keep up to `max` responses (default 1,000). */
+  constructor(max = 1000) {
+    this.#max = max;
+  }
+
+  /** The conversation up to response `id` (now the most recently used), if kept. */
+  get(id: string): Remembered | undefined {
+    const e = this.#entries.get(id);
+    if (e) {
+      this.#entries.delete(id);
+      this.#entries.set(id, e);
+    }
+    return e;
+  }
+
+  /** Keep a response, forgetting the least recently used beyond the limit. */
+  set(id: string, entry: Remembered): void {
+    this.#entries.set(id, entry);
+    while (this.#entries.size > this.#max) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+  }
+}
+
+/** The items of a finished response that are conversation items (for the next request). */
+export function replayable(output: OutputItem[]): InputItem[] {
+  return output.filter((i) =>
+    ["message", "reasoning", "function_call"].includes(i.type)
+  ) as InputItem[];
+}
+
+function parts(content: unknown, role: string, at: string): (ContentPart | ImagePart)[] {
+  const textType = role === "assistant" ? "output_text" : "input_text";
+  if (typeof content === "string") return [{ type: textType, text: content }];
+  if (!Array.isArray(content)) throw badRequest(`Invalid type for '${at}'.`, at);
+  return content.map((p, j): ContentPart | ImagePart => {
+    const where = `${at}[${j}]`;
+    if (!isObject(p)) throw badRequest(`Invalid type for '${where}'.`, where);
+    if (["input_text", "output_text", "text", "refusal"].includes(String(p.type))) {
+      return { type: textType, text: String(p.text ?? p.refusal ?? "") };
+    }
+    if (p.type === "input_image" && role === "user") {
+      if (typeof p.image_url !== "string") {
+        throw badRequest(
+          `'${where}': give the image as image_url (a data:image/… or https URL); file ids are not supported.`,
+          `${where}.image_url`,
+        );
+      }
+      const detail = p.detail;
+      return {
+        type: "input_image",
+        image_url: p.image_url,
+        ...(detail === "low" || detail === "high" || detail === "auto" ? { detail } : {}),
+      };
+    }
+    throw badRequest(
+      `Invalid value for '${where}.type': ${JSON.stringify(p.type)} in a ${role} message.`,
+      `${where}.type`,
+    );
+  });
+}
+
+/** Input items, with leading system messages taken out as instructions. */
+function inputItems(input: unknown): { system: string[]; items: InputItem[] } {
+  if (typeof input === "string") {
+    return {
+      system: [],
+      items: [{ type: "message", role: "user", content: [{ type: "input_text", text: input }] }],
+    };
+  }
+  if (!Array.isArray(input)) {
+    throw badRequest("'input' must be a string or an array of input items.", "input");
+  }
+  const system: string[] = [];
+  const items: InputItem[] = [];
+  for (const [i, it] of input.entries()) {
+    const at = `input[${i}]`;
+    if (!isObject(it)) throw badRequest(`Invalid type for '${at}': expected an object.`, at);
+    const type = it.type ?? "message";
+    if (type === "message") {
+      const role = String(it.role);
+      if (role === "system" || role === "developer") {
+        const text = parts(it.content, "developer", `${at}.content`)
+          .map((p) => ("text" in p ? p.text : "")).join("");
+        if (role === "system" && items.length === 0) system.push(text);
+        else {items.push({
+            type: "message",
+            role: "developer",
+            content: [{ type: "input_text", text }],
+          });}
+      } else if (role === "user" || role === "assistant") {
+        items.push({ type: "message", role, content: parts(it.content, role, `${at}.content`) });
+      } else {
+        throw badRequest(
+          `Invalid value for '${at}.role': ${JSON.stringify(it.role)}.`,
+          `${at}.role`,
+        );
+      }
+    } else if (type === "function_call") {
+      if (typeof it.call_id !== "string" || typeof it.name !== "string") {
+        throw badRequest(`'${at}' needs call_id and name.`, at);
+      }
+      items.push({
+        type: "function_call",
+        call_id: it.call_id,
+        name: it.name,
+        arguments: typeof it.arguments === "string"
+          ? it.arguments
+          : JSON.stringify(it.arguments ?? {}),
+      });
+    } else if (type === "function_call_output") {
+      if (typeof it.call_id !== "string") {
+        throw badRequest(`'${at}' needs call_id.`, `${at}.call_id`);
+      }
+      const output = typeof it.output === "string"
+        ? it.output
+        : parts(it.output, "user", `${at}.output`).map((p) => ("text" in p ? p.text : "")).join("");
+      items.push({ type: "function_call_output", call_id: it.call_id, output });
+    } else if (type === "reasoning") {
+      items.push({
+        type: "reasoning",
+        summary: Array.isArray(it.summary)
+          ? it.summary as { type: "summary_text"; text: string }[]
+          : [],
+        ...(typeof it.encrypted_content === "string"
+          ? { encrypted_content: it.encrypted_content }
+          : {}),
+      });
+    } else {
+      throw badRequest(
+        `Invalid value for '${at}.type': ${
+          JSON.stringify(type)
+        }. Supported: message, function_call, function_call_output, reasoning.`,
+        `${at}.type`,
+      );
+    }
+  }
+  return { system, items };
+}
+
+/** A responses body as a turn, with the conversation `previous_response_id` names. */
+export function responsesAsk(
+  body: Json,
+  memory: ResponseMemory,
+  defaultInstructions: string,
+): TurnAsk {
+  let earlier: InputItem[] = [];
+  const previous = body.previous_response_id;
+  if (previous !== undefined && previous !== null) {
+    const kept = typeof previous === "string" ? memory.get(previous) : undefined;
+    if (!kept) {
+      throw badRequest(
+        `Previous response with id '${previous}' not found. This server keeps the newest responses in memory until it restarts; send the whole conversation as input instead.`,
+        "previous_response_id",
+        "previous_response_not_found",
+      );
+    }
+    earlier = [...kept.input, ...replayable(kept.output)];
+  }
+  const { system, items } = inputItems(body.input);
+  const instructions = [typeof body.instructions === "string" ? body.instructions : "", ...system]
+    .filter(Boolean).join("\n\n");
+  const reasoning = isObject(body.reasoning) ? body.reasoning : {};
+  return {
+    model: body.model,
+    effort: reasoning.effort ?? undefined,
+    effortParam: "reasoning.effort",
+    instructions: instructions || defaultInstructions,
+    input: [...earlier, ...items],
+    tools: Array.isArray(body.tools)
+      ? body.tools.map((t, i) => functionTool(t, `tools[${i}]`))
+      : [],
+    toolChoice: toolChoice(body.tool_choice),
+    parallelToolCalls: typeof body.parallel_tool_calls === "boolean"
+      ? body.parallel_tool_calls
+      : undefined,
+    cacheKey: typeof body.prompt_cache_key === "string" ? body.prompt_cache_key : undefined,
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * One model response for the server: the model resolved from the live catalog, the stream
+ * started before any answer is committed (so a usage limit is an HTTP 429, not a broken
+ * stream), and a model the backend has just retired replaced by its upgrade, once, saying so.
+ *
+ * @module
+ */
+
+import type { ResponseEvent, ResponsesClient } from "../codex/client.ts";
+import { CodexError } from "../codex/errors.ts";
+import { clampEffort, isEffort, listedModels, replacementFor } from "../codex/models.ts";
+import type { TurnRequest } from "../codex/request.ts";
+import type { ModelInfo } from "../codex/types.ts";
+import { ApiError, badRequest, fromCodexError } from "./errors.ts";
+
+/** What the endpoints share: the engine's client and the person's plan. */
+export interface TurnContext {
+  /** The engine's client (its token store, retry policy and model catalog). */
+  client: ResponsesClient;
+  /** The plan of the login (the token's `chatgpt_plan_type`), to pick and list models. */
+  plan(): string | undefined;
+  /** One line for the server's log. */
+  log(line: string): void;
+}
+
+/** A request in the backend's terms, before the model is resolved. */
+export interface TurnAsk extends Omit<TurnRequest, "model" | "effort" | "conversationId"> {
+  /** The model the caller named. */
+  model: unknown;
+  /** The effort the caller asked for, if any. */
+  effort?: unknown;
+  /** Which request field carries the effort (for errors). */
+  effortParam: string;
+  /** The caller's cache key, if any; else one is derived from the conversation's start. */
+  cacheKey?: string;
+}
+
+/** A started response: the model used, what the caller should know, and the events. */
+export interface StartedTurn {
+  /** The model that answers. */
+  model: string;
+  /** Notices (a replaced model, a clamped effort), also sent as `x-codex-provider-notice`. */
+  notes: string[];
+  /** The events, from the first. */
+  events: AsyncGenerator<ResponseEvent, void, undefined>;
+}
+
+/** The models a caller can name, for error messages. */
+function names(models: readonly ModelInfo[], plan?: string): string {
+  return listedModels(models, plan).map((m) => m.slug).join(", ");
+}
+
+/** The catalog's model for `slug`, or its replacement when the catalog once knew it. */
+function resolveModel(ctx: TurnContext, models: readonly ModelInfo[], slug: unknown) {
+  if (typeof slug !== "string" || !slug) {
+    throw badRequest(
+      `You must provide a model parameter. Models of this account: ${
+        names(models, ctx.plan())
+      } (GET /v1/models).`,
+      "model",
+    );
+  }
+  const found = models.find((m) => m.slug === slug);
+  if (found) return { model: found, notes: [] };
+  const known = ctx.client.catalog.lastKnown(slug);
+  const upgrade = known && replacementFor(models, slug, { previous: known, plan: ctx.plan() });
+  if (upgrade) {
+    return {
+      model: upgrade,
+      notes: [`The model '${slug}' is no longer offered; ${upgrade.slug} answered instead.`],
+    };
+  }
+  throw new ApiError(
+    404,
+    `The model '${slug}' does not exist or this ChatGPT account cannot use it. Models of this account: ${
+      names(models, ctx.plan())
+    } (GET /v1/models).`,
+    { code: "model_not_found", param: "model" },
+  );
+}
+
+/** A stable conversation id from the start of a conversation (the prompt cache's key). */
+async function derivedKey(model: string, ask: TurnAsk): Promise<string> {
+  const start = JSON.stringify([model, ask.instructions, ask.input[0] ?? null]);
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(start)),
+  );
+  const hex = [...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20)
+  }`;
+}
+
+/** Open the stream and read up to its first event; failures before it throw {@link ApiError}. */
+async function open(
+  ctx: TurnContext,
+  req: TurnRequest,
+  signal: AbortSignal,
+): Promise<AsyncGenerator<ResponseEvent, void, undefined>> {
+  const it = ctx.client.stream(req, { signal });
+  const first: ResponseEvent[] = [];
+  while (true) {
+    const r = await it.next();
+    if (r.done) break;
+    const ev = r.value;
+    if (ev.type === "retry") {
+      ctx.log(`retry ${ev.attempt} in ${ev.delayMs} ms: ${ev.error.message}`);
+      continue;
+    }
+    first.push(ev);
+    if (ev.type !== "transport") break;
+  }
+  return (async function* () {
+    yield* first;
+    yield* it;
+  })();
+}
+
+/** Resolve the model and effort, and start the response. */
+export async function startTurn(
+  ctx: TurnContext,
+  ask: TurnAsk,
+  signal: AbortSignal,
+): Promise<StartedTurn> {
+  try {
+    const models = await ctx.client.catalog.load({ signal });
+    if (ask.effort !== undefined && (typeof ask.effort !== "string" || !isEffort(ask.effort))) {
+      throw badRequest(
+        `Invalid value for '${ask.effortParam}': ${
+          JSON.stringify(ask.effort)
+        }. Use one of none, minimal, low, medium, high, xhigh, max, ultra (the model's own levels are in GET /v1/models).`,
+        ask.effortParam,
+      );
+    }
+    const { model, notes } = resolveModel(ctx, models, ask.model);
+    const effort = clampEffort(model, ask.effort as TurnRequest["effort"]);
+    if (effort.note) notes.push(effort.note);
+    const { model: _m, effort: _e, effortParam: _p, cacheKey, ...rest } = ask;
+    const req: TurnRequest = {
+      ...rest,
+      model: model.slug,
+      effort: effort.effort,
+      conversationId: cacheKey ?? await derivedKey(model.slug, ask),
+      parallelToolCalls: ask.parallelToolCalls ?? model.supports_parallel_tool_calls ?? true,
+    };
+    try {
+      return { model: model.slug, notes, events: await open(ctx, req, signal) };
+    } catch (e) {
+      // Retired since the catalog was read: the client has read it again; take the upgrade.
+      if (!(e instanceof CodexError) || e.code !== "model_not_supported") throw e;
+      const upgrade = replacementFor(ctx.client.catalog.models, model.slug, {
+        previous: model,
+        plan: ctx.plan(),
+      });
+      if (!upgrade) throw e;
+      const note =
+        `The model '${model.slug}' is no longer offered; ${upgrade.slug} answered instead.`;
+      ctx.log(note);
+      const up = { ...req, model: upgrade.slug, effort: clampEffort(upgrade, req.effort).effort };
+      return { model: upgrade.slug, notes: [...notes, note], events: await open(ctx, up, signal) };
+    }
+  } catch (e) {
+    if (e instanceof CodexError) throw fromCodexError(e);
+    throw e;
+  }
+}
