@@ -91,27 +91,60 @@ async function derivedKey(model: string, ask: TurnAsk): Promise<string> {
   }`;
 }
 
-/** Open the stream and read up to its first event; failures before it throw {@link ApiError}. */
+/**
+ * How long after the request a response may stay without content before the answer is committed
+ * (HTTP 200 and a stream): a failure before that is a proper HTTP error, and a long think
+ * does not run into the caller's header timeout.
+ */
+export const COMMIT_WITHOUT_CONTENT_MS = 10_000;
+
+type Next = IteratorResult<ResponseEvent, void>;
+
+/**
+ * Open the stream and read it up to its first content (or, once the backend answered, until
+ * {@link COMMIT_WITHOUT_CONTENT_MS} after the request); failures before that throw.
+ */
 async function open(
   ctx: TurnContext,
   req: TurnRequest,
   signal: AbortSignal,
+  commitAfterMs = COMMIT_WITHOUT_CONTENT_MS,
 ): Promise<AsyncGenerator<ResponseEvent, void, undefined>> {
   const it = ctx.client.stream(req, { signal });
   const first: ResponseEvent[] = [];
-  while (true) {
-    const r = await it.next();
-    if (r.done) break;
-    const ev = r.value;
-    if (ev.type === "retry") {
-      ctx.log(`retry ${ev.attempt} in ${ev.delayMs} ms: ${ev.error.message}`);
-      continue;
+  let pending: Promise<Next> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const silent = new Promise<"silent">((
+    r,
+  ) => (timer = setTimeout(() => r("silent"), commitAfterMs)));
+  try {
+    while (true) {
+      const next = it.next();
+      // Before the backend answered at all, wait: its errors come as HTTP statuses.
+      const r = first.length ? await Promise.race([next, silent]) : await next;
+      if (r === "silent") {
+        pending = next;
+        break;
+      }
+      if (r.done) break;
+      const ev = r.value;
+      if (ev.type === "retry") {
+        ctx.log(`retry ${ev.attempt} in ${ev.delayMs} ms: ${ev.error.message}`);
+        continue;
+      }
+      first.push(ev);
+      if (ev.type !== "transport" && ev.type !== "created") break;
     }
-    first.push(ev);
-    if (ev.type !== "transport") break;
+  } finally {
+    clearTimeout(timer);
   }
   return (async function* () {
     yield* first;
+    if (pending) {
+      const r = await pending;
+      if (r.done) return;
+      yield r.value;
+    }
     yield* it;
   })();
 }
