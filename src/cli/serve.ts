@@ -172,6 +172,17 @@ export async function main(
       log: (line) => say(line),
     });
     const server = await listen(handler, { hostname: o.host, port: o.port });
+    // Listening for the stop before saying it runs: a signal right after the start-up line
+    // must not find the default action.
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        resolve();
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
     const base = `${server.url}/v1`;
     const names = listedModels(models, plan).map((m) => m.slug);
     if (o.json) {
@@ -199,10 +210,7 @@ export async function main(
           `Clients: OPENAI_BASE_URL=${base} OPENAI_API_KEY=<the key>. Ctrl-C stops.\n`,
       );
     }
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
+    await stopped;
     await server.close();
     say("stopped");
     return SERVE_EXIT.ok;

@@ -25,6 +25,8 @@ Usage (in your NanoClaw folder):
   npx nanoclaw-codex-provider login [options]          sign in (browser, paste mode, --device)
   npx nanoclaw-codex-provider agent [options] [PROMPT] the terminal coding agent, in this folder
                                                        ('agent --help' lists its options)
+  npx nanoclaw-codex-provider serve [options]          your subscription as an OpenAI-compatible
+                                                       endpoint on 127.0.0.1 ('serve --help')
   npx nanoclaw-codex-provider status [--json]          who is signed in
   npx nanoclaw-codex-provider logout                   revoke and delete the tokens
   npx nanoclaw-codex-provider --version                the version
@@ -46,6 +48,13 @@ export async function main(argv: string[]): Promise<number> {
     return await agent(rest, {
       invokedAs: "npx nanoclaw-codex-provider agent",
       // The bin's login writes NanoClaw's data/ file by default; the agent reads ours.
+      loginCommand: `npx nanoclaw-codex-provider login --token-file ${defaultTokenFile()}`,
+    });
+  }
+  if (command === "serve") {
+    const { main: serve } = await import("../cli/serve.ts");
+    return await serve(rest, {
+      invokedAs: "npx nanoclaw-codex-provider serve",
       loginCommand: `npx nanoclaw-codex-provider login --token-file ${defaultTokenFile()}`,
     });
   }
