@@ -298,12 +298,20 @@ test("serve: models from the live catalog; an unknown model is a 404 naming the 
     const listed = fake.models.filter((m) => m.visibility === "list").map((m) => m.slug);
     assert.deepEqual(ids, listed);
     assert.equal((await sdk.models.retrieve("gpt-5.5")).id, "gpt-5.5");
+    // `default` is the catalog's default for the plan, whatever it is today.
+    fake.enqueue(reply.text("from the default"));
+    const d = await sdk.chat.completions.create({
+      model: "default",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(d.model, ids[0]);
+    assert.equal(fake.responsesRequests().at(-1)!.body!.model, ids[0]);
     await assert.rejects(
       sdk.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }),
       (e: InstanceType<typeof OpenAI.NotFoundError>) =>
         e.status === 404 && e.code === "model_not_found" && e.message.includes("gpt-5.5"),
     );
-    assert.equal(fake.responsesRequests().length, 0, "no backend request for an unknown model");
+    assert.equal(fake.responsesRequests().length, 1, "no backend request for an unknown model");
   }));
 
 test("serve: a model retired since the catalog was read is answered by its upgrade, and says so", () =>

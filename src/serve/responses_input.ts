@@ -91,7 +91,10 @@ function parts(content: unknown, role: string, at: string): (ContentPart | Image
   });
 }
 
-/** Input items, with leading system messages taken out as instructions. */
+/**
+ * Input items, with leading system (or developer: OpenAI's SDKs send the system prompt so to
+ * reasoning models) messages taken out as instructions.
+ */
 function inputItems(input: unknown): { system: string[]; items: InputItem[] } {
   if (typeof input === "string") {
     return {
@@ -113,7 +116,7 @@ function inputItems(input: unknown): { system: string[]; items: InputItem[] } {
       if (role === "system" || role === "developer") {
         const text = parts(it.content, "developer", `${at}.content`)
           .map((p) => ("text" in p ? p.text : "")).join("");
-        if (role === "system" && items.length === 0) system.push(text);
+        if (items.length === 0) system.push(text); // the leading ones are the system prompt
         else {items.push({
             type: "message",
             role: "developer",

@@ -8,7 +8,13 @@
 
 import type { ResponseEvent, ResponsesClient } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
-import { clampEffort, isEffort, listedModels, replacementFor } from "../codex/models.ts";
+import {
+  clampEffort,
+  defaultModel,
+  isEffort,
+  listedModels,
+  replacementFor,
+} from "../codex/models.ts";
 import type { TurnRequest } from "../codex/request.ts";
 import type { ModelInfo } from "../codex/types.ts";
 import { ApiError, badRequest, fromCodexError } from "./errors.ts";
@@ -45,6 +51,9 @@ export interface StartedTurn {
   events: AsyncGenerator<ResponseEvent, void, undefined>;
 }
 
+/** The model id that means "the catalog's default for this plan", whatever it is today. */
+export const DEFAULT_MODEL_ALIAS = "default";
+
 /** The models a caller can name, for error messages. */
 function names(models: readonly ModelInfo[], plan?: string): string {
   return listedModels(models, plan).map((m) => m.slug).join(", ");
@@ -56,11 +65,13 @@ function resolveModel(ctx: TurnContext, models: readonly ModelInfo[], slug: unkn
     throw badRequest(
       `You must provide a model parameter. Models of this account: ${
         names(models, ctx.plan())
-      } (GET /v1/models).`,
+      } (GET /v1/models), or 'default' for the catalog's default.`,
       "model",
     );
   }
-  const found = models.find((m) => m.slug === slug);
+  const found = slug === DEFAULT_MODEL_ALIAS
+    ? defaultModel(models, ctx.plan())
+    : models.find((m) => m.slug === slug);
   if (found) return { model: found, notes: [] };
   const known = ctx.client.catalog.lastKnown(slug);
   const upgrade = known && replacementFor(models, slug, { previous: known, plan: ctx.plan() });

@@ -1,0 +1,42 @@
+// The README's Vercel AI SDK configuration against `serve`: `createOpenAI` with the server's
+// base URL and key, over the Responses API (the SDK's default) and over chat completions.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText, streamText } from "ai";
+import { ResponsesClient } from "../src/codex/client.ts";
+import { createServeHandler } from "../src/serve/handler.ts";
+import { listen } from "../src/serve/listen.ts";
+import { reply, startFakeBackend } from "../src/testing/mod.ts";
+
+test("serve: the AI SDK's OpenAI provider works over responses and chat completions", async () => {
+  const fake = await startFakeBackend();
+  const t = fake.issueTokens();
+  const client = new ResponsesClient({
+    baseUrl: fake.baseUrl,
+    credentials: () => Promise.resolve({ accessToken: t.access_token, accountId: t.account_id }),
+  });
+  const server = await listen(createServeHandler({ client, apiKey: "sk-codex-ai-sdk-test" }), {
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    // As in the README.
+    const codex = createOpenAI({ baseURL: `${server.url}/v1`, apiKey: "sk-codex-ai-sdk-test" });
+    fake.enqueue(reply.text("Over responses."), reply.text("Over chat."), reply.text("Streamed."));
+    const a = await generateText({ model: codex("gpt-5.5"), system: "Be brief.", prompt: "hi" });
+    assert.equal(a.text, "Over responses.");
+    assert.ok((a.usage.outputTokens ?? 0) > 0);
+    assert.equal(fake.responsesRequests().at(-1)!.body!.instructions, "Be brief.");
+    const b = await generateText({ model: codex.chat("gpt-5.5"), prompt: "hi" });
+    assert.equal(b.text, "Over chat.");
+    const s = streamText({ model: codex("gpt-5.5"), prompt: "hi" });
+    let text = "";
+    for await (const part of s.textStream) text += part;
+    assert.equal(text, "Streamed.");
+  } finally {
+    client.close();
+    await server.close();
+    await fake.close();
+  }
+});
