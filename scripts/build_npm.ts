@@ -5,7 +5,8 @@
 // - NanoClaw 1.x's plugin folder is written by the installer from dist/host.js and
 //   dist/container.js (one file importing only node: built-ins, carried in a .ts for the
 //   container's tsc), so the package holds each piece of code once;
-// - nanoclaw2/: the NanoClaw 2 provider's two files;
+// - nanoclaw2/: the NanoClaw 2 container registration (its host side is written by the
+//   installer from dist/host.js);
 // - test/: the package's own tests, run with `node --test npm/test/*.test.mjs`.
 import {
   chmod,
@@ -249,14 +250,10 @@ async function build() {
 }
 
 /**
- * The two files NanoClaw 2 gets: the container provider (run by the agent-runner under Bun;
- * it uses the runner's own MCP SDK and provider registry) and the host config (bundled with
- * the token store). Each registers itself with the registry beside it.
+ * NanoClaw 2's container registration (the runner runs it under Bun, with the engine file
+ * both generations share beside it). Its host side is written by `install` from dist/host.js.
  */
 async function buildNanoClaw2(out: string) {
-  // Entries outside the project: npm/ is excluded from Deno's view of it.
-  const work = await mkdtemp(join(tmpdir(), "cp-nc2-build-"));
-  // The container side is the engine file both generations share, beside a registration.
   await mkdir(join(out, "container"), { recursive: true });
   await writeFile(
     join(out, "container", "codex.ts"),
@@ -268,42 +265,6 @@ import { CodexProvider } from "./codex-engine.js";
 registerProvider("codex", (options) => new CodexProvider(options));
 `,
   );
-  const entries = {
-    host: `import { registerProviderContainerConfig } from "nanoclaw-host-registry";
-import { codexContainerConfig } from "${ROOT}src/nanoclaw2/host.ts";
-registerProviderContainerConfig("codex", codexContainerConfig());
-`,
-  };
-  const registry = { host: "./provider-container-registry.js" };
-  for (const [side, source] of Object.entries(entries) as [keyof typeof entries, string][]) {
-    const entry = join(work, `${side}.ts`);
-    await writeFile(entry, source);
-    await mkdir(join(out, side), { recursive: true });
-    const file = join(out, side, "codex.ts");
-    await bundle(entry, file, {
-      minify: true,
-      external: [
-        "nanoclaw-runner-registry",
-        "nanoclaw-host-registry",
-        "@modelcontextprotocol/sdk/*",
-      ],
-    });
-    let js = await readFile(file, "utf8");
-    js = bareMcpSdk(
-      js.replace(/from\s*["']nanoclaw-(?:runner|host)-registry["']/, `from "${registry[side]}"`),
-    );
-    const foreign = foreignImports(js).filter((s) =>
-      s !== registry[side] && !s.startsWith("@modelcontextprotocol/sdk/")
-    );
-    if (foreign.length) throw new Error(`nanoclaw2/${side}/codex.ts imports ${foreign.join(", ")}`);
-    await writeFile(
-      file,
-      `// @ts-nocheck -- generated: the codex-provider ${side} side for NanoClaw 2, one file.
-// Source and docs: the nanoclaw-codex-provider npm package (src/nanoclaw2/ in its repository).
-${js}`,
-    );
-  }
-  await rm(work, { recursive: true, force: true });
 }
 
 /** The MCP SDK's specifiers, which NanoClaw 2's runner resolves from its own dependencies. */
@@ -329,7 +290,10 @@ async function buildContainer(file: string) {
   await writeFile(file, bareMcpSdk(await readFile(file, "utf8")));
 }
 
-/** The package's README: the repository README's NanoClaw section, under a short intro. */
+/**
+ * The package's README: the repository README's NanoClaw section (without the notes on this
+ * repository's tests), the library, and where `serve` is, under a short intro.
+ */
 async function npmReadme(): Promise<string> {
   const readme = await readFile(join(ROOT, "README.md"), "utf8");
   const section = (title: string) => {
@@ -342,13 +306,24 @@ async function npmReadme(): Promise<string> {
   const library = section("Use as a library")
     .replaceAll('from "@x/codex-provider"', `from "${NAME}"`)
     .replace(/^Deno \(`deno add [^\n]*\n/m, `Node 20.12+ (\`npm i ${NAME}\`, ESM):\n`);
+  const nanoclaw = section("NanoClaw").replace(
+    /\n- \*\*Tested inside the real [^]*?(?=\n(?:- |\n|$))/g,
+    "",
+  );
   return `# ${NAME}
 
 Run [NanoClaw](https://github.com/qwibitai/nanoclaw)'s agent on your ChatGPT Plus/Pro
 subscription: the Codex CLI's OAuth login, the ChatGPT backend's Codex Responses API, and a
 tool-using agent loop with NanoClaw's tools, sessions and follow-ups. Built from codex-provider
 (\`@x/codex-provider\` on JSR), MIT licensed.
-${section("NanoClaw")}
+${nanoclaw}
+## OpenAI-compatible endpoint
+
+\`npx ${NAME} serve\` puts your subscription behind \`http://127.0.0.1:8317/v1\` (chat
+completions, responses and models, streamed and not) for any OpenAI client: that base URL, and the
+API key it prints at its first start (\`serve --print-key\` shows it again). \`serve --help\` lists
+the options; the project's README (JSR: \`@x/codex-provider\`) has the details.
+
 ## Use as a library
 ${library}`;
 }

@@ -4,13 +4,25 @@
 // NanoClaw's entrypoint does (tsc, then node, ContainerInput on stdin).
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { parseOutputs } from "../src/nanoclaw/markers.ts";
 import { providerModule } from "../src/nanoclaw/install.ts";
+import { hostModule } from "../src/nanoclaw2/install.ts";
+import { describeTokens, writeTokenFile } from "../src/auth/token_file.ts";
 import { reply, startFakeBackend } from "../src/testing/mod.ts";
 
 const DIST = new URL("../npm/dist/", import.meta.url);
@@ -158,6 +170,58 @@ console.log(Agent, CodexError, ResponsesClient, TokenStore, REASONING_EFFORTS, m
     assert.notEqual(phantom.status, 0, "tsc accepted an import the runtime module lacks");
     assert.match(phantom.stdout, /HEADER/);
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("npm package: NanoClaw 2's host side, as install writes it, compiles with its tsconfig and registers under Node", async () => {
+  const peer = new URL("../../shared/peers/nanoclaw-v2/", import.meta.url).pathname;
+  const dir = await mkdtemp(join(tmpdir(), "cp-nc2-host-"));
+  const fake = await startFakeBackend();
+  try {
+    // The real registry and barrel, our file written by the installer, NanoClaw 2's tsconfig.
+    await cp(join(peer, "src", "providers"), join(dir, "src", "providers"), { recursive: true });
+    await writeFile(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    const tsconfig = JSON.parse(await readFile(join(peer, "tsconfig.json"), "utf8"));
+    await writeFile(join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
+    const barrel = join(dir, "src", "providers", "index.ts");
+    await writeFile(barrel, `${await readFile(barrel, "utf8")}import './codex.js';\n`);
+    const host = await readFile(join(DIST.pathname, "host.js"), "utf8");
+    await writeFile(join(dir, "src", "providers", "codex.ts"), hostModule(host));
+    const deno = (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath();
+    const tsc = spawnSync(deno, ["run", "-A", TSC, "-p", dir], { encoding: "utf8" });
+    // NanoClaw's own registry needs @types/node, which this bare folder lacks: only errors
+    // in our file would count, and it has none (tsc emits on error, as NanoClaw's build).
+    assert.doesNotMatch(tsc.stdout, /codex\.ts/, tsc.stdout);
+    assert.ok(await stat(join(dir, "dist", "providers", "codex.js")).catch(() => undefined));
+
+    // Run it as NanoClaw's host does: import the barrel, then a spawn asks for codex's config.
+    const tokens = join(dir, "data", "codex-tokens.json");
+    await mkdir(join(dir, "data"), { recursive: true });
+    await writeTokenFile(tokens, describeTokens(fake.issueTokens(), { issuer: fake.url }));
+    const script = `
+      await import("./dist/providers/index.js");
+      const { getProviderContainerConfig } = await import("./dist/providers/provider-container-registry.js");
+      const config = getProviderContainerConfig("codex");
+      const spawn = config({ sessionDir: "/s", agentGroupId: "g", hostEnv: { CODEX_MODEL: "gpt-5.5" } });
+      await config.refresher.renew();
+      console.log(JSON.stringify(spawn));
+      await config.refresher.stop();
+    `;
+    const run = spawnSync("node", ["--input-type=module", "-e", script], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, CODEX_AUTH_ISSUER: fake.url },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const spawn = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+    assert.equal(spawn.env.CODEX_MODEL, "gpt-5.5");
+    assert.equal(spawn.mounts[0].hostPath, join(dir, "data", "codex-access"));
+    assert.equal(spawn.mounts[0].readonly, true);
+    const handed = await readdir(spawn.mounts[0].hostPath);
+    assert.ok(handed.length > 0, "the access token was handed to the mounted folder");
+  } finally {
+    await fake.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

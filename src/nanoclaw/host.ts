@@ -3,6 +3,9 @@
  * fresh from the token store (five overlapping spawns cause at most one refresh), the
  * model settings, and the interactive login for NanoClaw's `codex-auth` setup step.
  *
+ * The same file is NanoClaw 2's host side: {@link codexContainerConfig}, which the
+ * registration `install` writes into `src/providers/codex.ts` imports from it.
+ *
  * @module
  */
 
@@ -23,6 +26,14 @@ import {
 } from "./protocol.ts";
 
 export type { ProviderPlugin } from "./protocol.ts";
+export {
+  AccessRefresher,
+  codexContainerConfig,
+  type CodexHostOptions,
+  type ProviderContainerContext,
+  type ProviderContainerContribution,
+  type VolumeMount,
+} from "../nanoclaw2/host.ts";
 
 /** Options of {@link createCodexPlugin} (defaults fit a NanoClaw checkout). */
 export interface CodexPluginOptions {

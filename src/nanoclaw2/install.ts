@@ -1,8 +1,9 @@
 /**
  * Adding the `codex` provider to a NanoClaw 2 checkout, and taking it out again: three files
  * (beside the runner's providers, the container side's registration and the engine file it
- * imports, which NanoClaw 1.x's plugin runs too; beside the host's, the host config) and one
- * import line in each barrel. Running it twice changes nothing.
+ * imports, which NanoClaw 1.x's plugin runs too; beside the host's, the host config, written
+ * from 1.x's host plugin, which carries it) and one import line in each barrel. Running it
+ * twice changes nothing.
  *
  * @module
  */
@@ -10,6 +11,23 @@
 import { copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+const HOST_HEADER =
+  `// @ts-nocheck -- generated: the codex-provider host side for NanoClaw 2. NanoClaw compiles
+// this file with its sources (tsc) and runs it at start: it registers the codex provider's
+// container config, imported from the package's dist/host.js (which imports only node:
+// built-ins), carried as one data: URL. Source and docs: the nanoclaw-codex-provider npm
+// package (src/nanoclaw2/host.ts in its repository).
+`;
+
+/** NanoClaw 2's `src/providers/codex.ts`: the registration, with the host bundle in a data: URL. */
+export function hostModule(bundle: string): string {
+  const url = `data:text/javascript,${encodeURIComponent(bundle)}`;
+  return `${HOST_HEADER}import { registerProviderContainerConfig } from "./provider-container-registry.js";
+const { codexContainerConfig } = await import(${JSON.stringify(url)});
+registerProviderContainerConfig("codex", codexContainerConfig());
+`;
+}
 
 /**
  * The files, relative to the package's `nanoclaw2/` folder, where each goes in the checkout,
@@ -23,7 +41,7 @@ export const V2_TARGETS = [
     name: "codex-engine.js",
     imported: false,
   },
-  { file: "host/codex.ts", dir: "src/providers", name: "codex.ts" },
+  { file: "../dist/host.js", dir: "src/providers", name: "codex.ts", wrap: hostModule },
 ] as const;
 
 const IMPORT_LINE = "import './codex.js';";
@@ -52,7 +70,9 @@ export async function installV2(nanoclaw: string, from: URL): Promise<string[]> 
     } catch {
       throw new Error(`${barrel} is missing: is ${nanoclaw} a NanoClaw 2 checkout?`);
     }
-    await copyFile(src, join(nanoclaw, t.dir, t.name));
+    const to = join(nanoclaw, t.dir, t.name);
+    if ("wrap" in t) await writeFile(to, t.wrap(await readFile(src, "utf8")));
+    else await copyFile(src, to);
     if (!("imported" in t) && !text.split("\n").some((l) => l.trim() === IMPORT_LINE)) {
       await writeFile(barrel, `${text.replace(/\n*$/, "\n")}${IMPORT_LINE}\n`);
     }
