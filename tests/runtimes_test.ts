@@ -129,3 +129,46 @@ console.log(JSON.stringify({
     }
   });
 }
+
+test("runtimes: under Bun the serve handler mounts in Bun.serve and streams a chat completion", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "cp-bun-serve-"));
+  try {
+    const script = join(dir, "serve.mjs");
+    await writeFile(
+      script,
+      `import { createServeHandler, ResponsesClient } from ${
+        JSON.stringify(join(NPM, "dist/mod.js"))
+      };
+import { reply, startFakeBackend } from ${JSON.stringify(join(NPM, "dist/testing.js"))};
+const fake = await startFakeBackend({ fallback: reply.text("bun serves") });
+const t = fake.issueTokens();
+const client = new ResponsesClient({
+  baseUrl: fake.baseUrl,
+  credentials: () => Promise.resolve({ accessToken: t.access_token, accountId: t.account_id }),
+});
+const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createServeHandler({ client, apiKey: "sk-bun-test-key" }) });
+const res = await fetch(\`http://127.0.0.1:\${server.port}/v1/chat/completions\`, {
+  method: "POST",
+  headers: { authorization: "Bearer sk-bun-test-key", "content-type": "application/json" },
+  body: JSON.stringify({ model: "gpt-5.5", stream: true, messages: [{ role: "user", content: "hi" }] }),
+});
+const body = await res.text();
+const text = body.split("\\n").filter((l) => l.startsWith("data: {"))
+  .map((l) => JSON.parse(l.slice(6)).choices[0]?.delta?.content ?? "").join("");
+server.stop(true);
+client.close();
+await fake.close();
+console.log(JSON.stringify({ status: res.status, text, done: body.includes("data: [DONE]") }));
+`,
+    );
+    const r = await run(bunBin(), [script], dir);
+    assert.equal(r.code, 0, r.out);
+    assert.deepEqual(JSON.parse(r.out.trim().split("\n").pop()!), {
+      status: 200,
+      text: "bun serves",
+      done: true,
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

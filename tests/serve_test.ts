@@ -563,3 +563,47 @@ test("serve: bad requests get OpenAI's error shape, the field, and no stack", ()
       assert.doesNotMatch(JSON.stringify(r.body), /at .*\.ts:\d+/);
     }
   }));
+
+test("serve: a caller that goes away mid-stream ends the backend request", async () => {
+  let aborted = 0;
+  await withServer(async ({ fake, url }) => {
+    fake.enqueue(fault.stall([item.text("partial")], 30_000));
+    const caller = new AbortController();
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "gpt-5.5",
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+      signal: caller.signal,
+    });
+    const reader = res.body!.getReader();
+    let seen = "";
+    while (!seen.includes("partial")) seen += new TextDecoder().decode((await reader.read()).value);
+    caller.abort();
+    await reader.cancel().catch(() => {});
+    for (let i = 0; i < 100 && !aborted; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(aborted, 1, "the backend request was aborted");
+    assert.equal(fake.responsesRequests().length, 1, "and not retried");
+  }, {
+    client: (fake) => {
+      const t = fake.issueTokens();
+      return Promise.resolve(
+        new ResponsesClient({
+          baseUrl: fake.baseUrl,
+          transport: "sse",
+          credentials: () =>
+            Promise.resolve({ accessToken: t.access_token, accountId: t.account_id }),
+          fetch: (input, init) => {
+            if (String(input).endsWith("/responses")) {
+              init?.signal?.addEventListener("abort", () => aborted++);
+            }
+            return fetch(input, init);
+          },
+        }),
+      );
+    },
+  });
+});

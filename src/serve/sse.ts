@@ -51,6 +51,7 @@ export function sseResponse(
           end();
         } else controller.enqueue(frame(r.value));
       } catch (e) {
+        if (ended) return; // the caller went away: the abort that followed is no news
         const error = toApiError(e);
         controller.enqueue(frame(options.onError(error)));
         controller.close();
