@@ -564,7 +564,7 @@ test("serve: bad requests get OpenAI's error shape, the field, and no stack", ()
     }
   }));
 
-test("serve: a caller that goes away mid-stream ends the backend request", async () => {
+test("serve: a caller that goes away (mid-stream, or before the answer) ends the backend request", async () => {
   let aborted = 0;
   await withServer(async ({ fake, url }) => {
     fake.enqueue(fault.stall([item.text("partial")], 30_000));
@@ -587,6 +587,21 @@ test("serve: a caller that goes away mid-stream ends the backend request", async
     for (let i = 0; i < 100 && !aborted; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(aborted, 1, "the backend request was aborted");
     assert.equal(fake.responsesRequests().length, 1, "and not retried");
+
+    // Not streamed: the caller gives up while the backend has not answered yet.
+    fake.enqueue(fault.hang());
+    const impatient = new AbortController();
+    const whole = fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] }),
+      signal: impatient.signal,
+    });
+    while (fake.responsesRequests().length < 2) await new Promise((r) => setTimeout(r, 10));
+    impatient.abort();
+    await whole.catch(() => {});
+    for (let i = 0; i < 100 && aborted < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(aborted, 2, "the waiting backend request was aborted too");
   }, {
     client: (fake) => {
       const t = fake.issueTokens();

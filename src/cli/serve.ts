@@ -126,7 +126,10 @@ export function defaultServeInvocation(url: string = import.meta.url): ServeInvo
     return { invokedAs: `${deno} task serve`, loginCommand: `${deno} task login` };
   }
   const pkg = `jsr:${denoJson.name}`;
-  return { invokedAs: `${deno} run -A ${pkg}/serve`, loginCommand: `${deno} run -A ${pkg}/login` };
+  return {
+    invokedAs: `${deno} run -A --unstable-no-legacy-abort ${pkg}/serve`,
+    loginCommand: `${deno} run -A ${pkg}/login`,
+  };
 }
 
 /** Run the server until SIGINT/SIGTERM; returns the exit code. */
