@@ -17,7 +17,7 @@ import { createServeHandler } from "../serve/handler.ts";
 import { listen } from "../serve/listen.ts";
 import { denoCommand, parseCommand, parseCommandLine, UsageError } from "./command.ts";
 import { isMainModule } from "./main_module.ts";
-import { exitOnUncaught } from "./uncaught.ts";
+import { exitOnUncaught, logUnhandledRejections } from "./uncaught.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** How the server was started, for its help and messages. */
@@ -175,6 +175,7 @@ export async function main(
       log: (line) => say(line),
     });
     const server = await listen(handler, { hostname: o.host, port: o.port });
+    logUnhandledRejections(say);
     // Listening for the stop before saying it runs: a signal right after the start-up line
     // must not find the default action.
     const stopped = new Promise<void>((resolve) => {

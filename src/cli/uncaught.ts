@@ -17,3 +17,26 @@ export function exitOnUncaught(): void {
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
 }
+
+/**
+ * For a server, in place of {@link exitOnUncaught}: an unhandled rejection is logged and the
+ * server keeps serving (one request's bug must not end everyone's); an uncaught exception
+ * still ends the process.
+ */
+export function logUnhandledRejections(log: (line: string) => void): void {
+  process.removeAllListeners("unhandledRejection");
+  process.removeAllListeners("uncaughtException");
+  process.on("unhandledRejection", (e) => {
+    log(
+      `error (internal, still serving): ${
+        (e as Error)?.message ?? e
+      }. This is a bug; please report it.`,
+    );
+  });
+  process.on("uncaughtException", (e) => {
+    process.stderr.write(
+      `error (internal): ${(e as Error)?.message ?? e}\nThis is a bug; please report it.\n`,
+    );
+    process.exit(1);
+  });
+}

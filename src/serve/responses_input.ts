@@ -24,14 +24,26 @@ export interface Remembered {
   output: OutputItem[];
 }
 
-/** Responses kept for `previous_response_id`: the newest `max`, in memory. */
+/**
+ * Responses kept for `previous_response_id`, in memory: the most recently used, up to `max`
+ * of them and `maxBytes` of conversation (each counted whole, its earlier turns included,
+ * although they are shared: the real use stays below the budget; images count too).
+ */
 export class ResponseMemory {
   #max: number;
-  #entries = new Map<string, Remembered>();
+  #maxBytes: number;
+  #bytes = 0;
+  #entries = new Map<string, Remembered & { bytes: number }>();
 
-  /** Keep up to `max` responses (default 1,000). */
-  constructor(max = 1000) {
+  /** Keep up to `max` responses (default 1,000) and `maxBytes` (default 256 MiB). */
+  constructor(max = 1000, maxBytes = 256 * 1024 * 1024) {
     this.#max = max;
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The bytes counted now. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** The conversation up to response `id` (now the most recently used), if kept. */
@@ -44,12 +56,24 @@ export class ResponseMemory {
     return e;
   }
 
-  /** Keep a response, forgetting the least recently used beyond the limit. */
+  /** Keep a response, forgetting the least recently used beyond the limits. */
   set(id: string, entry: Remembered): void {
-    this.#entries.set(id, entry);
-    while (this.#entries.size > this.#max) {
-      this.#entries.delete(this.#entries.keys().next().value!);
+    const bytes = JSON.stringify(entry.input).length + JSON.stringify(entry.output).length;
+    this.#drop(id);
+    this.#entries.set(id, { ...entry, bytes });
+    this.#bytes += bytes;
+    while (
+      this.#entries.size > this.#max || (this.#bytes > this.#maxBytes && this.#entries.size > 1)
+    ) {
+      this.#drop(this.#entries.keys().next().value!);
     }
+  }
+
+  #drop(id: string): void {
+    const e = this.#entries.get(id);
+    if (!e) return;
+    this.#bytes -= e.bytes;
+    this.#entries.delete(id);
   }
 }
 

@@ -135,6 +135,7 @@ async function open(
       const r = first.length ? await Promise.race([next, silent]) : await next;
       if (r === "silent") {
         pending = next;
+        pending.catch(() => {}); // read by the caller; if it goes away first, no one will
         break;
       }
       if (r.done) break;
