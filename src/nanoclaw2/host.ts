@@ -68,6 +68,7 @@ const PASSED = [
 
 /** The refresher behind {@link codexContainerConfig}: one per token file. */
 export class AccessRefresher {
+  /** The folder handed to containers. */
   readonly dir: string;
   #store: TokenStore;
   #renewMs: number;
