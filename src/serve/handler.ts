@@ -50,11 +50,12 @@ export const DEFAULT_SERVE_INSTRUCTIONS = "You are a helpful assistant.";
 
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
 
-/** The `Host` header's name, without the port. */
-function hostName(host: string | null): string {
-  if (!host) return "";
-  const h = host.toLowerCase();
-  return h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.replace(/:\d+$/, "");
+/**
+ * The host name a request was addressed to: servers build the request's URL from its `Host`
+ * header (and a request made in code has no other), so the URL's name is the one to check.
+ */
+function hostName(req: Request): string {
+  return new URL(req.url).hostname.toLowerCase();
 }
 
 /** Compare keys in time independent of where they differ. */
@@ -125,7 +126,7 @@ async function readJson(req: Request, max: number): Promise<Record<string, unkno
  * );
  * const answer = await res.json();
  * await fake.close();
- * if (answer.choices[0].message.content !== "Hello!") throw new Error(JSON.stringify(answer));
+ * if (answer.choices?.[0]?.message.content !== "Hello!") throw new Error(JSON.stringify(answer));
  * ```
  */
 export function createServeHandler(options: ServeOptions): (req: Request) => Promise<Response> {
@@ -139,11 +140,11 @@ export function createServeHandler(options: ServeOptions): (req: Request) => Pro
 
   /** Refusals before any work: wrong host, foreign origin, then (but for a preflight) the key. */
   function gate(req: Request): ApiError | undefined {
-    if (!hosts.includes("*") && !hosts.includes(hostName(req.headers.get("host")))) {
+    if (!hosts.includes("*") && !hosts.includes(hostName(req))) {
       return new ApiError(
         403,
         `Requests must be addressed to ${hosts.join(" or ")} (this one names '${
-          hostName(req.headers.get("host"))
+          hostName(req)
         }'). Start the server with --allow-host NAME to accept another name.`,
         { code: "host_not_allowed" },
       );
