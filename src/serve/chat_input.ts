@@ -14,11 +14,8 @@ import type {
   ToolChoice,
 } from "../codex/types.ts";
 import { badRequest } from "./errors.ts";
+import { imagePart, isObject, type Json, placeSystem } from "./parts.ts";
 import type { TurnAsk } from "./turn.ts";
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** The text of a message's content: a string, or text parts (others refused). */
 function textOf(content: unknown, at: string): string {
@@ -45,19 +42,9 @@ function userParts(content: unknown, at: string): (ContentPart | ImagePart)[] {
     if (isObject(p) && p.type === "text") return { type: "input_text", text: String(p.text ?? "") };
     if (isObject(p) && p.type === "image_url") {
       const image = p.image_url;
-      const url = typeof image === "string" ? image : isObject(image) ? image.url : undefined;
-      if (typeof url !== "string" || !/^(data:image\/|https?:\/\/)/.test(url)) {
-        throw badRequest(
-          `Invalid '${where}.image_url': give a data:image/… URL (base64) or an https URL.`,
-          `${where}.image_url`,
-        );
-      }
-      const detail = isObject(image) ? image.detail : undefined;
-      return {
-        type: "input_image",
-        image_url: url,
-        ...(detail === "low" || detail === "high" || detail === "auto" ? { detail } : {}),
-      };
+      return isObject(image)
+        ? imagePart(image.url, image.detail, where)
+        : imagePart(image, undefined, where);
     }
     throw badRequest(
       `Invalid value for '${where}.type': ${
@@ -84,13 +71,7 @@ export function chatMessages(messages: unknown): { instructions: string; input: 
     switch (m.role) {
       case "system":
       case "developer": {
-        const text = textOf(m.content, `${at}.content`);
-        if (input.length === 0) system.push(text);
-        else {input.push({
-            type: "message",
-            role: "developer",
-            content: [{ type: "input_text", text }],
-          });}
+        placeSystem(textOf(m.content, `${at}.content`), system, input);
         break;
       }
       case "user":

@@ -10,11 +10,8 @@
 import type { ContentPart, ImagePart, InputItem, OutputItem } from "../codex/types.ts";
 import { functionTool, toolChoice } from "./chat_input.ts";
 import { badRequest } from "./errors.ts";
+import { imagePart, isObject, type Json, placeSystem } from "./parts.ts";
 import type { TurnAsk } from "./turn.ts";
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** What the server remembers of a response: the conversation up to and including it. */
 export interface Remembered {
@@ -94,20 +91,7 @@ function parts(content: unknown, role: string, at: string): (ContentPart | Image
     if (["input_text", "output_text", "text", "refusal"].includes(String(p.type))) {
       return { type: textType, text: String(p.text ?? p.refusal ?? "") };
     }
-    if (p.type === "input_image" && role === "user") {
-      if (typeof p.image_url !== "string") {
-        throw badRequest(
-          `'${where}': give the image as image_url (a data:image/… or https URL); file ids are not supported.`,
-          `${where}.image_url`,
-        );
-      }
-      const detail = p.detail;
-      return {
-        type: "input_image",
-        image_url: p.image_url,
-        ...(detail === "low" || detail === "high" || detail === "auto" ? { detail } : {}),
-      };
-    }
+    if (p.type === "input_image" && role === "user") return imagePart(p.image_url, p.detail, where);
     throw badRequest(
       `Invalid value for '${where}.type': ${JSON.stringify(p.type)} in a ${role} message.`,
       `${where}.type`,
@@ -140,12 +124,7 @@ function inputItems(input: unknown): { system: string[]; items: InputItem[] } {
       if (role === "system" || role === "developer") {
         const text = parts(it.content, "developer", `${at}.content`)
           .map((p) => ("text" in p ? p.text : "")).join("");
-        if (items.length === 0) system.push(text); // the leading ones are the system prompt
-        else {items.push({
-            type: "message",
-            role: "developer",
-            content: [{ type: "input_text", text }],
-          });}
+        placeSystem(text, system, items);
       } else if (role === "user" || role === "assistant") {
         items.push({ type: "message", role, content: parts(it.content, role, `${at}.content`) });
       } else {
