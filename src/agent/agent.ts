@@ -98,10 +98,10 @@ export interface AgentOptions {
   tokenFiles?: readonly string[];
   /**
    * The OS sandbox for bash (default: bwrap where it runs, with a notice where it cannot). A
-   * promise is awaited when the first tool runs, so probing for bwrap need not delay a text
-   * answer.
+   * promise (or thenable) is awaited when the first tool runs, so probing for bwrap need not
+   * delay a text answer; a lazy thenable probes only if a tool runs at all.
    */
-  sandbox?: Sandbox | Promise<Sandbox>;
+  sandbox?: Sandbox | PromiseLike<Sandbox>;
   /** Model responses per turn at most (default 100). */
   maxRounds?: number;
   /** Let the model call several tools at once (default: what the catalog says, else true). */

@@ -128,7 +128,7 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
     write(formatOutput(newSessionId ? { ...o, newSessionId } : o));
   let watcher: InputWatcher | undefined;
   let client: ResponsesClient | undefined;
-  let probed: Promise<unknown> | undefined;
+  let probed: Promise<Sandbox> | undefined;
   try {
     const inp = validateInput(input);
     const secrets = inp.secrets ?? {};
@@ -184,13 +184,21 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
 
     // bash in the group's folder: the sessions out of sight, and (with bwrap) no view of this
     // process, which holds the token. NanoClaw's containers reach the web; off on request.
-    // Probed while the first request runs: a text answer does not wait for bwrap.
-    const sandbox = Sandbox.create({
-      hide: [sessionDir],
-      network: (secrets[SECRET.bashNetwork] || env.CODEX_BASH_NETWORK) !== "off",
-      mode: env.CODEX_BASH_SANDBOX === "none" ? "none" : "auto",
-    });
-    probed = sandbox.then((sb) => sb.warning && log(sb.warning), () => {});
+    // Probed when the first tool runs: a text answer neither waits for bwrap nor shares the
+    // CPU with its start.
+    const sandbox: PromiseLike<Sandbox> = {
+      then: (ok, fail) => {
+        probed ??= Sandbox.create({
+          hide: [sessionDir],
+          network: (secrets[SECRET.bashNetwork] || env.CODEX_BASH_NETWORK) !== "off",
+          mode: env.CODEX_BASH_SANDBOX === "none" ? "none" : "auto",
+        }).then((sb) => {
+          if (sb.warning) log(sb.warning);
+          return sb;
+        });
+        return probed.then(ok, fail);
+      },
+    };
     const agent = new Agent({
       client,
       sandbox,
@@ -246,7 +254,7 @@ async function run(input: unknown, options: ProviderOptions): Promise<number> {
   } finally {
     watcher?.stop();
     client?.close();
-    await probed; // its notice, if any, is logged before the process ends
+    await probed?.catch(() => {}); // its notice, if any, is logged before the process ends
   }
 }
 
