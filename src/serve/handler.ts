@@ -215,7 +215,9 @@ export function createServeHandler(options: ServeOptions): (req: Request) => Pro
     try {
       const turn = await start(abort.signal);
       const res = body.stream === true ? streamed(turn, stop) : await whole(turn);
-      if (turn.notes.length) res.headers.set("x-codex-provider-notice", turn.notes.join(" "));
+      // A header holds Latin-1 only: anything else in a note becomes "?".
+      const notice = turn.notes.join(" ").replace(/[^\x20-\x7e]/g, "?");
+      if (notice) res.headers.set("x-codex-provider-notice", notice);
       res.headers.set("x-codex-provider-model", turn.model);
       return res;
     } catch (e) {
