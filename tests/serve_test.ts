@@ -160,6 +160,21 @@ test("serve: responses, whole and streamed, and a conversation by previous_respo
       "user:three",
     ]);
 
+    // A function call, streamed: the SDK's own accumulation gives the arguments once.
+    fake.enqueue(reply.items([item.call("lookup", { q: "x" }, "call_9")]));
+    const calls = sdk.responses.stream({
+      model: "gpt-5.5",
+      input: "look it up",
+      tools: [{ type: "function", name: "lookup", parameters: {}, strict: false }],
+    });
+    const snapshots: string[] = [];
+    calls.on("response.function_call_arguments.delta", (ev) => snapshots.push(ev.snapshot));
+    await calls.done();
+    assert.deepEqual(snapshots, ['{"q":"x"}']);
+    const done = (await calls.finalResponse()).output.find((o) => o.type === "function_call");
+    assert.ok(done?.type === "function_call" && done.call_id === "call_9");
+    assert.equal(done.arguments, '{"q":"x"}');
+
     await assert.rejects(
       sdk.responses.create({ model: "gpt-5.5", input: "x", previous_response_id: "resp_gone" }),
       (e: InstanceType<typeof OpenAI.BadRequestError>) =>

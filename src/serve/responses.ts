@@ -180,9 +180,11 @@ export function responseEvents(
           item.id = open!.id;
           open = undefined;
         } else {
+          // A call is announced empty: its arguments follow as a delta (clients add them up).
+          const added = e.item.type === "function_call" ? { ...item, arguments: "" } : item;
           yield ev("response.output_item.added", {
             output_index: index,
-            item: { ...item, status: "in_progress" },
+            item: { ...added, status: "in_progress" },
           });
           if (e.item.type === "function_call") {
             const at = { item_id: item.id, output_index: index };
