@@ -637,3 +637,26 @@ test("serve: a caller that goes away (mid-stream, or before the answer) ends the
     },
   });
 });
+
+test("serve: a response that thinks long is committed before its first text (no header timeout)", () =>
+  withServer(async ({ fake, url }) => {
+    fake.enqueue(fault.stall([], 30_000)); // created, then nothing
+    const caller = new AbortController();
+    const t0 = Date.now();
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "gpt-5.5",
+        stream: true,
+        messages: [{ role: "user", content: "think" }],
+      }),
+      signal: caller.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+    const first = new TextDecoder().decode((await res.body!.getReader().read()).value);
+    assert.match(first, /"role":"assistant"/);
+    assert.ok(Date.now() - t0 < 5_000, "committed after commitAfterMs, not at the backend's pace");
+    caller.abort();
+  }, { serve: { commitAfterMs: 100 } }));

@@ -43,6 +43,13 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Largest request body, bytes (default 32 MiB: images come as data URLs). */
   maxBodyBytes?: number;
+  /**
+   * How long after the request a response that has started but produced nothing yet may
+   * wait before the answer is committed (HTTP 200, then the stream), so that a long think
+   * does not run into a caller's header timeout; failures before that are HTTP errors.
+   * Default 10 s.
+   */
+  commitAfterMs?: number;
 }
 
 /** What requests that bring no instructions get. */
@@ -136,7 +143,12 @@ export function createServeHandler(options: ServeOptions): (req: Request) => Pro
   const instructions = options.instructions ?? DEFAULT_SERVE_INSTRUCTIONS;
   const max = options.maxBodyBytes ?? 32 * 1024 * 1024;
   const log = options.log ?? (() => {});
-  const ctx: TurnContext = { client: options.client, plan: options.plan ?? (() => undefined), log };
+  const ctx: TurnContext = {
+    client: options.client,
+    plan: options.plan ?? (() => undefined),
+    log,
+    commitAfterMs: options.commitAfterMs,
+  };
 
   /** Refusals before any work: wrong host, foreign origin, then (but for a preflight) the key. */
   function gate(req: Request): ApiError | undefined {

@@ -27,6 +27,8 @@ export interface TurnContext {
   plan(): string | undefined;
   /** One line for the server's log. */
   log(line: string): void;
+  /** See {@link COMMIT_WITHOUT_CONTENT_MS} (its default). */
+  commitAfterMs?: number;
 }
 
 /** A request in the backend's terms, before the model is resolved. */
@@ -119,7 +121,7 @@ async function open(
   ctx: TurnContext,
   req: TurnRequest,
   signal: AbortSignal,
-  commitAfterMs = COMMIT_WITHOUT_CONTENT_MS,
+  commitAfterMs: number = COMMIT_WITHOUT_CONTENT_MS,
 ): Promise<AsyncGenerator<ResponseEvent, void, undefined>> {
   const it = ctx.client.stream(req, { signal });
   const first: ResponseEvent[] = [];
@@ -189,7 +191,11 @@ export async function startTurn(
       parallelToolCalls: ask.parallelToolCalls ?? model.supports_parallel_tool_calls ?? true,
     };
     try {
-      return { model: model.slug, notes, events: await open(ctx, req, signal) };
+      return {
+        model: model.slug,
+        notes,
+        events: await open(ctx, req, signal, ctx.commitAfterMs),
+      };
     } catch (e) {
       // Retired since the catalog was read: the client has read it again; take the upgrade.
       if (!(e instanceof CodexError) || e.code !== "model_not_supported") throw e;
@@ -202,7 +208,11 @@ export async function startTurn(
         `The model '${model.slug}' is no longer offered; ${upgrade.slug} answered instead.`;
       ctx.log(note);
       const up = { ...req, model: upgrade.slug, effort: clampEffort(upgrade, req.effort).effort };
-      return { model: upgrade.slug, notes: [...notes, note], events: await open(ctx, up, signal) };
+      return {
+        model: upgrade.slug,
+        notes: [...notes, note],
+        events: await open(ctx, up, signal, ctx.commitAfterMs),
+      };
     }
   } catch (e) {
     if (e instanceof CodexError) throw fromCodexError(e);
