@@ -73,6 +73,7 @@ export {
   type ModelCatalogOptions,
 } from "./src/codex/catalog.ts";
 export { type Credentials, type TurnRequest } from "./src/codex/request.ts";
+export { messageText } from "./src/codex/items.ts";
 export {
   type CompletedResponse,
   type CredentialsProvider,
@@ -147,7 +148,6 @@ export {
   type AgentEvent,
   type AgentOptions,
   type CompactionOptions,
-  messageText,
   type ModelStream,
   userMessage,
 } from "./src/agent/agent.ts";

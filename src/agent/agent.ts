@@ -23,7 +23,6 @@ import type {
   FunctionCallOutputItem,
   InputItem,
   ModelInfo,
-  OutputItem,
   RateLimitSnapshot,
   ReasoningEffort,
   Usage,
@@ -46,7 +45,7 @@ import {
   SUMMARY_PROMPT,
 } from "./compaction.ts";
 import type { Session } from "./session_store.ts";
-import { contentText } from "../codex/items.ts";
+import { messageText } from "../codex/items.ts";
 
 /** Anything that streams a model response (the {@link ResponsesClient}, or a test double). */
 export interface ModelStream {
@@ -170,16 +169,6 @@ function addUsage(sum: Usage, u: Usage | undefined): void {
   sum.total_tokens += u.total_tokens ?? 0;
   sum.input_tokens_details!.cached_tokens! += u.input_tokens_details?.cached_tokens ?? 0;
   sum.output_tokens_details!.reasoning_tokens! += u.output_tokens_details?.reasoning_tokens ?? 0;
-}
-
-/** The assistant text of output items. */
-export function messageText(items: readonly (OutputItem | InputItem)[]): string {
-  return items
-    .filter((i): i is Extract<InputItem, { type: "message" }> =>
-      i.type === "message" && (i as { role?: string }).role === "assistant"
-    )
-    .map(contentText)
-    .join("\n\n");
 }
 
 /** A user message item. */

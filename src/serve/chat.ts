@@ -6,8 +6,8 @@
  */
 
 import type { CompletedResponse, ResponseEvent } from "../codex/client.ts";
+import { messageText } from "../codex/items.ts";
 import type { FunctionCallItem, Usage } from "../codex/types.ts";
-import { contentText } from "../codex/items.ts";
 import type { ApiError } from "./errors.ts";
 import { chatError, sseResponse } from "./sse.ts";
 import type { StartedTurn } from "./turn.ts";
@@ -56,8 +56,7 @@ async function completed(events: AsyncIterable<ResponseEvent>): Promise<Complete
 /** The whole answer, as one `chat.completion`. */
 export async function chatCompletion(turn: StartedTurn): Promise<Response> {
   const r = await completed(turn.events);
-  const text = r.items.filter((i) => i.type === "message" && i.role === "assistant")
-    .map((m) => contentText(m as Parameters<typeof contentText>[0])).join("");
+  const text = messageText(r.items);
   const toolCalls = calls(r);
   return Response.json({
     ...header(turn.model),

@@ -6,15 +6,9 @@
  * @module
  */
 
-import type {
-  ContentPart,
-  FunctionToolDefinition,
-  ImagePart,
-  InputItem,
-  ToolChoice,
-} from "../codex/types.ts";
+import type { ContentPart, ImagePart, InputItem } from "../codex/types.ts";
 import { badRequest } from "./errors.ts";
-import { imagePart, isObject, type Json, placeSystem } from "./parts.ts";
+import { askOptions, functionCall, imagePart, isObject, type Json, placeSystem } from "./parts.ts";
 import type { TurnAsk } from "./turn.ts";
 
 /** The text of a message's content: a string, or text parts (others refused). */
@@ -98,14 +92,7 @@ export function chatMessages(messages: unknown): { instructions: string; input: 
               `${at}.tool_calls[${j}]`,
             );
           }
-          input.push({
-            type: "function_call",
-            call_id: call.id,
-            name: fn.name,
-            arguments: typeof fn.arguments === "string"
-              ? fn.arguments
-              : JSON.stringify(fn.arguments ?? {}),
-          });
+          input.push(functionCall(call.id, fn.name, fn.arguments));
         }
         break;
       }
@@ -131,62 +118,17 @@ export function chatMessages(messages: unknown): { instructions: string; input: 
   return { instructions: system.join("\n\n"), input };
 }
 
-/** A function tool, from either form (`{function: {...}}` or the Responses' flat one). */
-export function functionTool(tool: unknown, at: string): FunctionToolDefinition {
-  const fn = isObject(tool) && isObject(tool.function) ? tool.function : tool;
-  if (!isObject(tool) || tool.type !== "function" || !isObject(fn) || typeof fn.name !== "string") {
-    throw badRequest(
-      `Invalid '${at}': only function tools are supported ({type: 'function', name, parameters}).`,
-      at,
-    );
-  }
-  return {
-    type: "function",
-    name: fn.name,
-    description: typeof fn.description === "string" ? fn.description : "",
-    strict: false,
-    parameters: isObject(fn.parameters) ? fn.parameters : { type: "object", properties: {} },
-  };
-}
-
-/** `tool_choice` in the Responses form, from either form. */
-export function toolChoice(choice: unknown): ToolChoice | undefined {
-  if (choice === undefined || choice === null) return undefined;
-  if (choice === "auto" || choice === "none" || choice === "required") return choice;
-  const fn = isObject(choice) && isObject(choice.function) ? choice.function : choice;
-  if (
-    isObject(choice) && choice.type === "function" && isObject(fn) && typeof fn.name === "string"
-  ) {
-    return { type: "function", name: fn.name };
-  }
-  throw badRequest(
-    `Invalid value for 'tool_choice': ${
-      JSON.stringify(choice)
-    }. Use 'auto', 'none', 'required' or {type: 'function', function: {name}}.`,
-    "tool_choice",
-  );
-}
-
 /** A chat completions body as a turn. */
 export function chatAsk(body: Json, defaultInstructions: string): TurnAsk {
   if (body.n !== undefined && body.n !== 1) {
     throw badRequest("Only n=1 is supported: the backend returns one choice.", "n");
   }
   const { instructions, input } = chatMessages(body.messages);
-  const tools = Array.isArray(body.tools)
-    ? body.tools.map((t, i) => functionTool(t, `tools[${i}]`))
-    : [];
   return {
-    model: body.model,
+    ...askOptions(body),
     effort: body.reasoning_effort,
     effortParam: "reasoning_effort",
     instructions: instructions || defaultInstructions,
     input,
-    tools,
-    toolChoice: toolChoice(body.tool_choice),
-    parallelToolCalls: typeof body.parallel_tool_calls === "boolean"
-      ? body.parallel_tool_calls
-      : undefined,
-    cacheKey: typeof body.prompt_cache_key === "string" ? body.prompt_cache_key : undefined,
   };
 }

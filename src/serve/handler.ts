@@ -11,14 +11,14 @@
  */
 
 import type { ResponsesClient } from "../codex/client.ts";
-import { effortsOf, listedModels } from "../codex/models.ts";
+import { defaultModel, effortsOf, listedModels } from "../codex/models.ts";
 import type { ModelInfo } from "../codex/types.ts";
 import { chatChunks, chatCompletion } from "./chat.ts";
 import { chatAsk } from "./chat_input.ts";
 import { ApiError, badRequest, toApiError } from "./errors.ts";
 import { responseAnswer, responseEvents } from "./responses.ts";
 import { ResponseMemory, responsesAsk } from "./responses_input.ts";
-import { type StartedTurn, startTurn, type TurnContext } from "./turn.ts";
+import { type StartedTurn, startTurn, type TurnAsk, type TurnContext } from "./turn.ts";
 
 /** Options of {@link createServeHandler}. */
 export interface ServeOptions {
@@ -55,7 +55,8 @@ export interface ServeOptions {
 /** What requests that bring no instructions get. */
 export const DEFAULT_SERVE_INSTRUCTIONS = "You are a helpful assistant.";
 
-const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+/** The names of this machine's loopback addresses, as a request's URL names them. */
+export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
 
 /**
  * The host name a request was addressed to: servers build the request's URL from its `Host`
@@ -128,7 +129,7 @@ async function readJson(req: Request, max: number): Promise<Record<string, unkno
  *   new Request("http://127.0.0.1:8317/v1/chat/completions", {
  *     method: "POST",
  *     headers: { authorization: "Bearer sk-local", "content-type": "application/json" },
- *     body: JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "Hi" }] }),
+ *     body: JSON.stringify({ model: "default", messages: [{ role: "user", content: "Hi" }] }),
  *   }),
  * );
  * const answer = await res.json();
@@ -197,10 +198,10 @@ export function createServeHandler(options: ServeOptions): (req: Request) => Pro
   async function models(path: string): Promise<Response> {
     const all = await options.client.catalog.load();
     const plan = ctx.plan();
-    const listed = listedModels(all, plan);
-    const def = listed[0]?.slug;
+    const def = defaultModel(all, plan)?.slug;
     if (path === "/v1/models") {
-      return Response.json({ object: "list", data: listed.map((m) => modelObject(m, def)) });
+      const data = listedModels(all, plan).map((m) => modelObject(m, def));
+      return Response.json({ object: "list", data });
     }
     const id = decodeURIComponent(path.slice("/v1/models/".length));
     const m = all.find((x) => x.slug === id);
@@ -217,7 +218,7 @@ export function createServeHandler(options: ServeOptions): (req: Request) => Pro
   async function answer(
     req: Request,
     body: Record<string, unknown>,
-    start: (signal: AbortSignal) => Promise<StartedTurn>,
+    ask: TurnAsk,
     whole: (turn: StartedTurn) => Promise<Response>,
     streamed: (turn: StartedTurn, onEnd: () => void) => Response,
   ): Promise<Response> {
@@ -225,7 +226,7 @@ export function createServeHandler(options: ServeOptions): (req: Request) => Pro
     const stop = () => abort.abort();
     req.signal?.addEventListener("abort", stop, { once: true });
     try {
-      const turn = await start(abort.signal);
+      const turn = await startTurn(ctx, ask, abort.signal);
       const res = body.stream === true ? streamed(turn, stop) : await whole(turn);
       // A header holds Latin-1 only: anything else in a note becomes "?".
       const notice = turn.notes.join(" ").replace(/[^\x20-\x7e]/g, "?");
@@ -249,7 +250,7 @@ export function createServeHandler(options: ServeOptions): (req: Request) => Pro
       return await answer(
         req,
         body,
-        (signal) => startTurn(ctx, ask, signal),
+        ask,
         chatCompletion,
         (turn, onEnd) => chatChunks(turn, { includeUsage: so?.include_usage === true, onEnd }),
       );
@@ -269,7 +270,7 @@ export function createServeHandler(options: ServeOptions): (req: Request) => Pro
       return await answer(
         req,
         body,
-        (signal) => startTurn(ctx, ask, signal),
+        ask,
         (turn) => responseAnswer(turn, rctx),
         (turn, onEnd) => responseEvents(turn, rctx, onEnd),
       );

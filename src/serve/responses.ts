@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { CompletedResponse, ResponseEvent } from "../codex/client.ts";
-import { contentText } from "../codex/items.ts";
+import type { CompletedResponse } from "../codex/client.ts";
+import { contentText, messageText } from "../codex/items.ts";
 import type { InputItem, MessageItem, OutputItem, Usage } from "../codex/types.ts";
 import type { ApiError } from "./errors.ts";
 import type { ResponseMemory } from "./responses_input.ts";
@@ -67,21 +67,30 @@ function usage(u: Usage | undefined) {
   };
 }
 
+/** A response's id and creation time, the same in all its events. */
+interface Identity {
+  id: string;
+  createdAt: number;
+}
+
+function identity(): Identity {
+  return { id: newId("resp"), createdAt: Math.floor(Date.now() / 1000) };
+}
+
 /** A response object; `done` is the finished one. */
 function responseObject(
-  id: string,
+  who: Identity,
   turn: StartedTurn,
   ctx: ResponseContext,
   done?: { response: CompletedResponse; output: Record<string, unknown>[] },
 ) {
   return {
-    id,
+    id: who.id,
     object: "response",
-    created_at: Math.floor(Date.now() / 1000),
+    created_at: who.createdAt,
     status: done ? "completed" : "in_progress",
     model: turn.model,
     output: done?.output ?? [],
-    output_text: undefined,
     previous_response_id: ctx.previousResponseId ?? null,
     error: null,
     incomplete_details: null,
@@ -109,13 +118,11 @@ function finish(
 
 /** The whole answer, as one response object. */
 export async function responseAnswer(turn: StartedTurn, ctx: ResponseContext): Promise<Response> {
-  const id = newId("resp");
+  const who = identity();
   for await (const ev of turn.events) {
     if (ev.type !== "completed") continue;
-    const body = responseObject(id, turn, ctx, finish(id, ev.response, ctx));
-    const text = ev.response.items.filter((i) => i.type === "message")
-      .map((m) => contentText(m as MessageItem)).join("");
-    return Response.json({ ...body, output_text: text });
+    const body = responseObject(who, turn, ctx, finish(who.id, ev.response, ctx));
+    return Response.json({ ...body, output_text: messageText(ev.response.items) });
   }
   throw new Error("the response ended without completing");
 }
@@ -126,22 +133,22 @@ export function responseEvents(
   ctx: ResponseContext,
   onEnd?: (error?: ApiError) => void,
 ): Response {
-  const id = newId("resp");
+  const who = identity();
   let seq = 0;
   const ev = (type: string, fields: Record<string, unknown>): SseEvent => ({
     event: type,
     data: { type, sequence_number: seq++, ...fields },
   });
   return sseResponse(async function* () {
-    yield ev("response.created", { response: responseObject(id, turn, ctx) });
-    yield ev("response.in_progress", { response: responseObject(id, turn, ctx) });
+    yield ev("response.created", { response: responseObject(who, turn, ctx) });
+    yield ev("response.in_progress", { response: responseObject(who, turn, ctx) });
     const streamed: Record<string, unknown>[] = []; // the finished items, by output_index
     let index = 0; // output_index of the next item
-    let open: { id: string; text: string } | undefined; // the message being streamed
+    let open: string | undefined; // the id of the message being streamed
     const openMessage = function* (): Generator<SseEvent> {
-      open = { id: newId("msg"), text: "" };
+      open = newId("msg");
       const item = {
-        id: open.id,
+        id: open,
         type: "message",
         status: "in_progress",
         role: "assistant",
@@ -149,18 +156,17 @@ export function responseEvents(
       };
       yield ev("response.output_item.added", { output_index: index, item });
       yield ev("response.content_part.added", {
-        item_id: open.id,
+        item_id: open,
         output_index: index,
         content_index: 0,
         part: { type: "output_text", text: "", annotations: [] },
       });
     };
-    for await (const e of turn.events as AsyncIterable<ResponseEvent>) {
+    for await (const e of turn.events) {
       if (e.type === "text_delta") {
         if (!open) yield* openMessage();
-        open!.text += e.delta;
         yield ev("response.output_text.delta", {
-          item_id: open!.id,
+          item_id: open,
           output_index: index,
           content_index: 0,
           delta: e.delta,
@@ -171,13 +177,13 @@ export function responseEvents(
         if (e.item.type === "message") {
           if (!open) yield* openMessage();
           const text = contentText(e.item as MessageItem);
-          const at = { item_id: open!.id, output_index: index, content_index: 0 };
+          const at = { item_id: open, output_index: index, content_index: 0 };
           yield ev("response.output_text.done", { ...at, text, logprobs: [] });
           yield ev("response.content_part.done", {
             ...at,
             part: { type: "output_text", text, annotations: [] },
           });
-          item.id = open!.id;
+          item.id = open;
           open = undefined;
         } else {
           // A call is announced empty: its arguments follow as a delta (clients add them up).
@@ -198,8 +204,8 @@ export function responseEvents(
         streamed.push(item);
         yield ev("response.output_item.done", { output_index: index++, item });
       } else if (e.type === "completed") {
-        const done = finish(id, e.response, ctx, streamed);
-        yield ev("response.completed", { response: responseObject(id, turn, ctx, done) });
+        const done = finish(who.id, e.response, ctx, streamed);
+        yield ev("response.completed", { response: responseObject(who, turn, ctx, done) });
       }
     }
   }, {

@@ -7,10 +7,10 @@
  * @module
  */
 
+import { contentText } from "../codex/items.ts";
 import type { ContentPart, ImagePart, InputItem, OutputItem } from "../codex/types.ts";
-import { functionTool, toolChoice } from "./chat_input.ts";
 import { badRequest } from "./errors.ts";
-import { imagePart, isObject, type Json, placeSystem } from "./parts.ts";
+import { askOptions, functionCall, imagePart, isObject, type Json, placeSystem } from "./parts.ts";
 import type { TurnAsk } from "./turn.ts";
 
 /** What the server remembers of a response: the conversation up to and including it. */
@@ -122,8 +122,7 @@ function inputItems(input: unknown): { system: string[]; items: InputItem[] } {
     if (type === "message") {
       const role = String(it.role);
       if (role === "system" || role === "developer") {
-        const text = parts(it.content, "developer", `${at}.content`)
-          .map((p) => ("text" in p ? p.text : "")).join("");
+        const text = contentText({ content: parts(it.content, "developer", `${at}.content`) });
         placeSystem(text, system, items);
       } else if (role === "user" || role === "assistant") {
         items.push({ type: "message", role, content: parts(it.content, role, `${at}.content`) });
@@ -137,21 +136,14 @@ function inputItems(input: unknown): { system: string[]; items: InputItem[] } {
       if (typeof it.call_id !== "string" || typeof it.name !== "string") {
         throw badRequest(`'${at}' needs call_id and name.`, at);
       }
-      items.push({
-        type: "function_call",
-        call_id: it.call_id,
-        name: it.name,
-        arguments: typeof it.arguments === "string"
-          ? it.arguments
-          : JSON.stringify(it.arguments ?? {}),
-      });
+      items.push(functionCall(it.call_id, it.name, it.arguments));
     } else if (type === "function_call_output") {
       if (typeof it.call_id !== "string") {
         throw badRequest(`'${at}' needs call_id.`, `${at}.call_id`);
       }
       const output = typeof it.output === "string"
         ? it.output
-        : parts(it.output, "user", `${at}.output`).map((p) => ("text" in p ? p.text : "")).join("");
+        : contentText({ content: parts(it.output, "user", `${at}.output`) });
       items.push({ type: "function_call_output", call_id: it.call_id, output });
     } else if (type === "reasoning") {
       items.push({
@@ -199,18 +191,10 @@ export function responsesAsk(
     .filter(Boolean).join("\n\n");
   const reasoning = isObject(body.reasoning) ? body.reasoning : {};
   return {
-    model: body.model,
+    ...askOptions(body),
     effort: reasoning.effort ?? undefined,
     effortParam: "reasoning.effort",
     instructions: instructions || defaultInstructions,
     input: [...earlier, ...items],
-    tools: Array.isArray(body.tools)
-      ? body.tools.map((t, i) => functionTool(t, `tools[${i}]`))
-      : [],
-    toolChoice: toolChoice(body.tool_choice),
-    parallelToolCalls: typeof body.parallel_tool_calls === "boolean"
-      ? body.parallel_tool_calls
-      : undefined,
-    cacheKey: typeof body.prompt_cache_key === "string" ? body.prompt_cache_key : undefined,
   };
 }

@@ -8,16 +8,11 @@
 
 import type { ResponseEvent, ResponsesClient } from "../codex/client.ts";
 import { CodexError } from "../codex/errors.ts";
-import {
-  clampEffort,
-  defaultModel,
-  isEffort,
-  listedModels,
-  replacementFor,
-} from "../codex/models.ts";
+import { isEffort, type ModelChoice, modelNames, selectModel } from "../codex/models.ts";
+import { REASONING_EFFORTS } from "../codex/protocol.ts";
 import type { TurnRequest } from "../codex/request.ts";
-import type { ModelInfo } from "../codex/types.ts";
-import { ApiError, badRequest, fromCodexError } from "./errors.ts";
+import type { ModelInfo, ReasoningEffort } from "../codex/types.ts";
+import { badRequest } from "./errors.ts";
 
 /** What the endpoints share: the engine's client and the person's plan. */
 export interface TurnContext {
@@ -56,40 +51,37 @@ export interface StartedTurn {
 /** The model id that means "the catalog's default for this plan", whatever it is today. */
 export const DEFAULT_MODEL_ALIAS = "default";
 
-/** The models a caller can name, for error messages. */
-function names(models: readonly ModelInfo[], plan?: string): string {
-  return listedModels(models, plan).map((m) => m.slug).join(", ");
-}
-
-/** The catalog's model for `slug`, or its replacement when the catalog once knew it. */
-function resolveModel(ctx: TurnContext, models: readonly ModelInfo[], slug: unknown) {
-  if (typeof slug !== "string" || !slug) {
+/**
+ * The model and effort, as the agent chooses them: a model the catalog once listed and has
+ * retired is replaced by its upgrade, saying so; one it never listed is an error that names
+ * the models of this account.
+ */
+function choose(ctx: TurnContext, models: readonly ModelInfo[], ask: TurnAsk): ModelChoice {
+  if (typeof ask.model !== "string" || !ask.model) {
     throw badRequest(
       `You must provide a model parameter. Models of this account: ${
-        names(models, ctx.plan())
-      } (GET /v1/models), or 'default' for the catalog's default.`,
+        modelNames(models, ctx.plan())
+      } (GET /v1/models), or '${DEFAULT_MODEL_ALIAS}' for the catalog's default.`,
       "model",
     );
   }
-  const found = slug === DEFAULT_MODEL_ALIAS
-    ? defaultModel(models, ctx.plan())
-    : models.find((m) => m.slug === slug);
-  if (found) return { model: found, notes: [] };
-  const known = ctx.client.catalog.lastKnown(slug);
-  const upgrade = known && replacementFor(models, slug, { previous: known, plan: ctx.plan() });
-  if (upgrade) {
-    return {
-      model: upgrade,
-      notes: [`The model '${slug}' is no longer offered; ${upgrade.slug} answered instead.`],
-    };
+  if (ask.effort !== undefined && (typeof ask.effort !== "string" || !isEffort(ask.effort))) {
+    throw badRequest(
+      `Invalid value for '${ask.effortParam}': ${JSON.stringify(ask.effort)}. Use one of ${
+        REASONING_EFFORTS.join(", ")
+      } (the model's own levels are in GET /v1/models).`,
+      ask.effortParam,
+    );
   }
-  throw new ApiError(
-    404,
-    `The model '${slug}' does not exist or this ChatGPT account cannot use it. Models of this account: ${
-      names(models, ctx.plan())
-    } (GET /v1/models).`,
-    { code: "model_not_found", param: "model" },
-  );
+  const slug = ask.model === DEFAULT_MODEL_ALIAS ? undefined : ask.model;
+  const known = slug ? ctx.client.catalog.lastKnown(slug) : undefined;
+  return selectModel(models, {
+    slug,
+    known,
+    origin: known ? "config" : "flag", // never listed: say so, do not guess
+    effort: ask.effort as ReasoningEffort | undefined,
+    plan: ctx.plan(),
+  });
 }
 
 /** A stable conversation id from the start of a conversation (the prompt cache's key). */
@@ -127,9 +119,9 @@ async function open(
   const first: ResponseEvent[] = [];
   let pending: Promise<Next> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const silent = new Promise<"silent">((
-    r,
-  ) => (timer = setTimeout(() => r("silent"), commitAfterMs)));
+  const silent = new Promise<"silent">((resolve) => {
+    timer = setTimeout(() => resolve("silent"), commitAfterMs);
+  });
   try {
     while (true) {
       const next = it.next();
@@ -169,53 +161,35 @@ export async function startTurn(
   ask: TurnAsk,
   signal: AbortSignal,
 ): Promise<StartedTurn> {
+  const choice = choose(ctx, await ctx.client.catalog.load({ signal }), ask);
+  const { model: _m, effort: _e, effortParam: _p, cacheKey, ...rest } = ask;
+  const req: TurnRequest = {
+    ...rest,
+    model: choice.model.slug,
+    effort: choice.effort,
+    conversationId: cacheKey ?? await derivedKey(choice.model.slug, ask),
+    parallelToolCalls: ask.parallelToolCalls ?? choice.model.supports_parallel_tool_calls ?? true,
+  };
   try {
-    const models = await ctx.client.catalog.load({ signal });
-    if (ask.effort !== undefined && (typeof ask.effort !== "string" || !isEffort(ask.effort))) {
-      throw badRequest(
-        `Invalid value for '${ask.effortParam}': ${
-          JSON.stringify(ask.effort)
-        }. Use one of none, minimal, low, medium, high, xhigh, max, ultra (the model's own levels are in GET /v1/models).`,
-        ask.effortParam,
-      );
-    }
-    const { model, notes } = resolveModel(ctx, models, ask.model);
-    const effort = clampEffort(model, ask.effort as TurnRequest["effort"]);
-    if (effort.note) notes.push(effort.note);
-    const { model: _m, effort: _e, effortParam: _p, cacheKey, ...rest } = ask;
-    const req: TurnRequest = {
-      ...rest,
-      model: model.slug,
-      effort: effort.effort,
-      conversationId: cacheKey ?? await derivedKey(model.slug, ask),
-      parallelToolCalls: ask.parallelToolCalls ?? model.supports_parallel_tool_calls ?? true,
-    };
-    try {
-      return {
-        model: model.slug,
-        notes,
-        events: await open(ctx, req, signal, ctx.commitAfterMs),
-      };
-    } catch (e) {
-      // Retired since the catalog was read: the client has read it again; take the upgrade.
-      if (!(e instanceof CodexError) || e.code !== "model_not_supported") throw e;
-      const upgrade = replacementFor(ctx.client.catalog.models, model.slug, {
-        previous: model,
-        plan: ctx.plan(),
-      });
-      if (!upgrade) throw e;
-      const note =
-        `The model '${model.slug}' is no longer offered; ${upgrade.slug} answered instead.`;
-      ctx.log(note);
-      const up = { ...req, model: upgrade.slug, effort: clampEffort(upgrade, req.effort).effort };
-      return {
-        model: upgrade.slug,
-        notes: [...notes, note],
-        events: await open(ctx, up, signal, ctx.commitAfterMs),
-      };
-    }
+    const events = await open(ctx, req, signal, ctx.commitAfterMs);
+    return { model: req.model, notes: choice.notes, events };
   } catch (e) {
-    if (e instanceof CodexError) throw fromCodexError(e);
-    throw e;
+    // Retired since the catalog was read: the client has read it again; take the upgrade.
+    if (!(e instanceof CodexError) || e.code !== "model_not_supported") throw e;
+    const up = selectModel(ctx.client.catalog.models, {
+      slug: req.model,
+      known: choice.model,
+      effort: req.effort,
+      plan: ctx.plan(),
+    });
+    if (up.model.slug === req.model) throw e;
+    for (const note of up.notes) ctx.log(note);
+    const events = await open(
+      ctx,
+      { ...req, model: up.model.slug, effort: up.effort },
+      signal,
+      ctx.commitAfterMs,
+    );
+    return { model: up.model.slug, notes: [...choice.notes, ...up.notes], events };
   }
 }
