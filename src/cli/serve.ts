@@ -9,13 +9,13 @@ import process from "node:process";
 import { findTokenSource, storeCredentials } from "../auth/credentials.ts";
 import { TokenStore } from "../auth/token_store.ts";
 import { ResponsesClient } from "../codex/client.ts";
-import { CodexError } from "../codex/errors.ts";
 import { listedModels } from "../codex/models.ts";
 import { defaultSessionDir, modelsCacheFile } from "../paths.ts";
 import { defaultKeyFile, loadApiKey } from "../serve/api_key.ts";
-import { createServeHandler } from "../serve/handler.ts";
+import { createServeHandler, LOOPBACK_HOSTS } from "../serve/handler.ts";
 import { listen } from "../serve/listen.ts";
 import { denoCommand, parseCommand, parseCommandLine, UsageError } from "./command.ts";
+import { EXIT, exitCodeFor } from "./exit.ts";
 import { isMainModule } from "./main_module.ts";
 import { exitOnUncaught, logUnhandledRejections } from "./uncaught.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -27,9 +27,6 @@ export interface ServeInvocation {
   /** The command that logs in. */
   loginCommand: string;
 }
-
-/** Exit codes (documented in the README). */
-export const SERVE_EXIT = { ok: 0, failed: 1, usage: 2, auth: 3 } as const;
 
 const DEFAULT_PORT = 8317;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -137,7 +134,7 @@ export async function main(
   argv: string[],
   how: ServeInvocation = defaultServeInvocation(),
 ): Promise<number> {
-  const parsed = parseCommand(argv, parse, help(how), SERVE_EXIT.usage);
+  const parsed = parseCommand(argv, parse, help(how), EXIT.usage);
   if (typeof parsed === "number") return parsed;
   const o = parsed;
   const say = (text: string, fields: Record<string, unknown> = {}) =>
@@ -149,7 +146,7 @@ export async function main(
     const apiKey = o.auth || o.printKey ? await loadApiKey(o.keyFile) : undefined;
     if (o.printKey) {
       process.stdout.write(`${apiKey!.key}\n`);
-      return SERVE_EXIT.ok;
+      return EXIT.ok;
     }
     const source = await findTokenSource(o.tokenFile, process.env, how.loginCommand);
     let plan: string | undefined;
@@ -166,9 +163,7 @@ export async function main(
     const handler = createServeHandler({
       client,
       apiKey: apiKey?.key ?? false,
-      allowedHosts: LOOPBACK.has(o.host)
-        ? ["localhost", "127.0.0.1", "[::1]", ...o.allowHosts]
-        : ["*"],
+      allowedHosts: LOOPBACK.has(o.host) ? [...LOOPBACK_HOSTS, ...o.allowHosts] : ["*"],
       allowedOrigins: o.corsOrigins,
       instructions: o.instructions,
       plan: () => plan,
@@ -217,16 +212,10 @@ export async function main(
     await stopped;
     await server.close();
     say("stopped");
-    return SERVE_EXIT.ok;
+    return EXIT.ok;
   } catch (e) {
-    const msg = (e as Error).message;
-    say(`error: ${msg}`);
-    if (e instanceof UsageError) return SERVE_EXIT.usage;
-    if (e instanceof CodexError && e.code === "authentication") return SERVE_EXIT.auth;
-    if ((e as Error).name === "TokenFileError" || (e as Error).name === "LoginRequiredError") {
-      return SERVE_EXIT.auth;
-    }
-    return SERVE_EXIT.failed;
+    say(`error: ${(e as Error).message}`);
+    return exitCodeFor(e);
   } finally {
     client?.close();
   }

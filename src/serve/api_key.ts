@@ -23,23 +23,20 @@ export function newApiKey(): string {
 
 /** The key in `path`, made there first when there is none. */
 export async function loadApiKey(path: string): Promise<{ key: string; created: boolean }> {
+  const key = newApiKey();
   try {
-    await writeFileAtomic(path, `${newApiKey()}\n`, {
-      mode: 0o600,
-      mkdirMode: 0o700,
-      exclusive: true,
-    });
-    return { key: (await readFile(path, "utf8")).trim(), created: true };
+    await writeFileAtomic(path, `${key}\n`, { mode: 0o600, mkdirMode: 0o700, exclusive: true });
+    return { key, created: true };
   } catch (e) {
     if ((e as { code?: string }).code !== "EEXIST") throw e;
   }
   // Made by an earlier start (or another server starting now, whose key wins).
   if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
-  const key = (await readFile(path, "utf8")).trim();
-  if (key.length < 16 || /\s/.test(key)) {
+  const kept = (await readFile(path, "utf8")).trim();
+  if (kept.length < 16 || /\s/.test(kept)) {
     throw new Error(
       `The key file ${path} does not hold a key. Delete it and start again to make a new one.`,
     );
   }
-  return { key, created: false };
+  return { key: kept, created: false };
 }

@@ -30,7 +30,7 @@ type DenoServe = (
     onListen?: (addr: { port: number }) => void;
     onError?: (e: unknown) => Response;
   },
-  handler: (req: Request) => Promise<Response>,
+  handler: Handler,
 ) => { addr: { port: number }; shutdown(): Promise<void>; finished: Promise<void> };
 
 /** The URL of a listening address. */
@@ -80,22 +80,11 @@ export function listen(
   }
   const server = createAdaptorServer({ fetch: handler, overrideGlobalObjects: false });
   return new Promise((resolve, reject) => {
-    server.once("error", (e: Error & { code?: string }) => {
-      reject(
-        e.code === "EADDRINUSE"
-          ? new Error(
-            `Port ${options.port} on ${options.hostname} is in use. Pick another with --port.`,
-          )
-          : e.code === "EADDRNOTAVAIL"
-          ? new Error(`${options.hostname} is not an address of this machine. Check --host.`)
-          : e,
-      );
-    });
+    server.once("error", (e: Error & { code?: string }) => reject(listenError(e, options)));
     server.listen(options.port, options.hostname, () => {
       const port = (server.address() as AddressInfo).port;
-      const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
       resolve({
-        url: `http://${host}:${port}`,
+        url: urlOf(options.hostname, port),
         port,
         close: () =>
           new Promise<void>((done) => {
