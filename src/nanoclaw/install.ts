@@ -24,12 +24,19 @@ const TS_HEADER =
 `;
 
 /**
+ * A bundle as the quoted, percent-encoded data: URL a generated `.ts` imports it from (the
+ * text stays text: tsc parses one string instead of the code).
+ */
+export function moduleUrl(bundle: string): string {
+  return JSON.stringify(`data:text/javascript,${encodeURIComponent(bundle)}`);
+}
+
+/**
  * The `.ts` form of the container provider: a module that imports the bundle from a
  * percent-encoded data: URL (the text stays text) and re-exports what NanoClaw calls.
  */
 export function providerModule(bundle: string): string {
-  const url = `data:text/javascript,${encodeURIComponent(bundle)}`;
-  return `${TS_HEADER}const provider = await import(${JSON.stringify(url)});
+  return `${TS_HEADER}const provider = await import(${moduleUrl(bundle)});
 export const runProvider = provider.runProvider;
 export const validateInput = provider.validateInput;
 `;

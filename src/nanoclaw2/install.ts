@@ -11,6 +11,7 @@
 import { copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { moduleUrl } from "../nanoclaw/install.ts";
 
 const HOST_HEADER =
   `// @ts-nocheck -- generated: the codex-provider host side for NanoClaw 2. NanoClaw compiles
@@ -22,9 +23,8 @@ const HOST_HEADER =
 
 /** NanoClaw 2's `src/providers/codex.ts`: the registration, with the host bundle in a data: URL. */
 export function hostModule(bundle: string): string {
-  const url = `data:text/javascript,${encodeURIComponent(bundle)}`;
   return `${HOST_HEADER}import { registerProviderContainerConfig } from "./provider-container-registry.js";
-const { codexContainerConfig } = await import(${JSON.stringify(url)});
+const { codexContainerConfig } = await import(${moduleUrl(bundle)});
 registerProviderContainerConfig("codex", codexContainerConfig());
 `;
 }
