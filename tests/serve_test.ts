@@ -66,6 +66,28 @@ async function withServer(
   }
 }
 
+/** A chat completion asked for by hand: the key (unless `key: false`), one message, `body` over it. */
+function postChat(
+  url: string,
+  body: Record<string, unknown> = {},
+  init: { signal?: AbortSignal; headers?: Record<string, string>; key?: false } = {},
+) {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      ...(init.key === false ? {} : { authorization: `Bearer ${KEY}` }),
+      "content-type": "application/json",
+      ...init.headers,
+    },
+    body: JSON.stringify({
+      model: "gpt-5.5",
+      messages: [{ role: "user", content: "hi" }],
+      ...body,
+    }),
+    signal: init.signal,
+  });
+}
+
 const input = (fake: FakeBackend, n = -1) =>
   fake.responsesRequests().at(n)!.body!.input as InputItem[];
 const texts = (items: InputItem[]) =>
@@ -338,11 +360,7 @@ test("serve: a model retired since the catalog was read is answered by its upgra
       r.body?.cancel()
     );
     fake.retire("gpt-5.5");
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: up.slug, messages: [{ role: "user", content: "hi" }] }),
-    });
+    const res = await postChat(url, { model: up.slug });
     const body = await res.json();
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.equal(body.choices[0].message.content, "from the upgrade");
@@ -454,8 +472,7 @@ test("serve: 20 concurrent streams during a token refresh: one refresh request, 
 test("serve attack: no key, a wrong key, a rebinding host name and a foreign page are refused", () =>
   withServer(async ({ fake, url, sdk }) => {
     const chat = JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] });
-    const post = (headers: Record<string, string>, body = chat) =>
-      fetch(`${url}/v1/chat/completions`, { method: "POST", headers, body });
+    const post = (headers: Record<string, string>) => postChat(url, {}, { key: false, headers });
     const noKey = await post({ "content-type": "application/json" });
     assert.equal(noKey.status, 401);
     assert.equal((await noKey.json()).error.code, "invalid_api_key");
@@ -515,11 +532,7 @@ test("serve: CORS answers only the origins it was given; --no-auth needs no key"
     assert.equal(preflight.headers.get("access-control-allow-origin"), origin);
     assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /authorization/);
     fake.enqueue(reply.text("from a page"));
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { origin, "content-type": "application/json" },
-      body: JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] }),
-    });
+    const res = await postChat(url, {}, { key: false, headers: { origin } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("access-control-allow-origin"), origin);
     assert.equal((await res.json()).choices[0].message.content, "from a page");
@@ -584,16 +597,7 @@ test("serve: a caller that goes away (mid-stream, or before the answer) ends the
   await withServer(async ({ fake, url }) => {
     fake.enqueue(fault.stall([item.text("partial")], 30_000));
     const caller = new AbortController();
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "gpt-5.5",
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-      signal: caller.signal,
-    });
+    const res = await postChat(url, { stream: true }, { signal: caller.signal });
     const reader = res.body!.getReader();
     let seen = "";
     while (!seen.includes("partial")) seen += new TextDecoder().decode((await reader.read()).value);
@@ -606,12 +610,7 @@ test("serve: a caller that goes away (mid-stream, or before the answer) ends the
     // Not streamed: the caller gives up while the backend has not answered yet.
     fake.enqueue(fault.hang());
     const impatient = new AbortController();
-    const whole = fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] }),
-      signal: impatient.signal,
-    });
+    const whole = postChat(url, {}, { signal: impatient.signal });
     while (fake.responsesRequests().length < 2) await new Promise((r) => setTimeout(r, 10));
     impatient.abort();
     await whole.catch(() => {});
@@ -643,16 +642,7 @@ test("serve: a response that thinks long is committed before its first text (no 
     fake.enqueue(fault.stall([], 30_000)); // created, then nothing
     const caller = new AbortController();
     const t0 = Date.now();
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "gpt-5.5",
-        stream: true,
-        messages: [{ role: "user", content: "think" }],
-      }),
-      signal: caller.signal,
-    });
+    const res = await postChat(url, { stream: true }, { signal: caller.signal });
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
     const first = new TextDecoder().decode((await res.body!.getReader().read()).value);
