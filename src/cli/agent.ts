@@ -9,7 +9,6 @@
 import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { denoCommand, parseCommand, parseCommandLine, UsageError } from "./command.ts";
-import { EXIT, exitCodeFor } from "./exit.ts";
 import { Agent } from "../agent/agent.ts";
 import { codingInstructions } from "../agent/instructions.ts";
 import { SessionError, SessionStore } from "../agent/session_store.ts";
@@ -62,6 +61,16 @@ export function defaultInvocation(url: string = import.meta.url): AgentInvocatio
   const pkg = `jsr:${denoJson.name}`;
   return { invokedAs: `${deno} run -A ${pkg}/agent`, loginCommand: `${deno} run -A ${pkg}/login` };
 }
+
+/** Exit codes (documented in the README). */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  auth: 3,
+  limit: 4,
+  cancelled: 130,
+} as const;
 
 const help = (how: AgentInvocation) => {
   const as = how.invokedAs;
@@ -161,6 +170,20 @@ function parse(argv: string[]): Options | "help" | "version" {
 function isSandboxed(): boolean {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
   return !!deno && deno.permissions.querySync({ name: "write" }).state !== "granted";
+}
+
+function exitCodeFor(e: unknown): number {
+  if (e instanceof UsageError || e instanceof SessionError) return EXIT.usage;
+  if (e instanceof TokenFileError) return EXIT.auth;
+  if (e instanceof CodexError) {
+    if (e.code === "authentication") return EXIT.auth;
+    if (e.code === "usage_limit" || e.code === "rate_limited" || e.code === "quota_exceeded") {
+      return EXIT.limit;
+    }
+    if (e.code === "aborted") return EXIT.cancelled;
+    if (e.code === "model_not_supported") return EXIT.usage;
+  }
+  return EXIT.failed;
 }
 
 function codeOf(e: unknown): string {

@@ -7,7 +7,9 @@
 
 import process from "node:process";
 import { findTokenSource, storeCredentials } from "../auth/credentials.ts";
+import { TokenFileError } from "../auth/token_file.ts";
 import { TokenStore } from "../auth/token_store.ts";
+import { CodexError } from "../codex/errors.ts";
 import { ResponsesClient } from "../codex/client.ts";
 import { listedModels } from "../codex/models.ts";
 import { defaultSessionDir, modelsCacheFile } from "../paths.ts";
@@ -15,10 +17,12 @@ import { defaultKeyFile, loadApiKey } from "../serve/api_key.ts";
 import { createServeHandler, LOOPBACK_HOSTS } from "../serve/handler.ts";
 import { listen } from "../serve/listen.ts";
 import { denoCommand, parseCommand, parseCommandLine, UsageError } from "./command.ts";
-import { EXIT, exitCodeFor } from "./exit.ts";
 import { isMainModule } from "./main_module.ts";
 import { exitOnUncaught, logUnhandledRejections } from "./uncaught.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+
+/** Exit codes (documented in the README). */
+export const SERVE_EXIT = { ok: 0, failed: 1, usage: 2, auth: 3 } as const;
 
 /** How the server was started, for its help and messages. */
 export interface ServeInvocation {
@@ -134,7 +138,7 @@ export async function main(
   argv: string[],
   how: ServeInvocation = defaultServeInvocation(),
 ): Promise<number> {
-  const parsed = parseCommand(argv, parse, help(how), EXIT.usage);
+  const parsed = parseCommand(argv, parse, help(how), SERVE_EXIT.usage);
   if (typeof parsed === "number") return parsed;
   const o = parsed;
   const say = (text: string, fields: Record<string, unknown> = {}) =>
@@ -146,7 +150,7 @@ export async function main(
     const apiKey = o.auth || o.printKey ? await loadApiKey(o.keyFile) : undefined;
     if (o.printKey) {
       process.stdout.write(`${apiKey!.key}\n`);
-      return EXIT.ok;
+      return SERVE_EXIT.ok;
     }
     const source = await findTokenSource(o.tokenFile, process.env, how.loginCommand);
     let plan: string | undefined;
@@ -212,10 +216,13 @@ export async function main(
     await stopped;
     await server.close();
     say("stopped");
-    return EXIT.ok;
+    return SERVE_EXIT.ok;
   } catch (e) {
     say(`error: ${(e as Error).message}`);
-    return exitCodeFor(e);
+    if (e instanceof UsageError) return SERVE_EXIT.usage;
+    const auth = e instanceof TokenFileError ||
+      (e instanceof CodexError && e.code === "authentication");
+    return auth ? SERVE_EXIT.auth : SERVE_EXIT.failed;
   } finally {
     client?.close();
   }
