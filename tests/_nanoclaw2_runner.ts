@@ -14,7 +14,7 @@ import { installV2 } from "../src/nanoclaw2/install.ts";
 
 const PEER = new URL("../../shared/peers/nanoclaw-v2/", import.meta.url).pathname;
 const RUNNER = join(PEER, "container", "agent-runner");
-const BUILT = new URL("../npm/nanoclaw2/", import.meta.url);
+const BUILT = new URL("../npm/dist/", import.meta.url);
 export const BUN_VERSION = "1.4.5";
 
 function npmInstall(dir: string, args: string[]): void {

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write(`Removed the codex provider from ${dir}.\n`);
           return 0;
         }
-        const files = await installV2(dir, new URL("../nanoclaw2/", import.meta.url));
+        const files = await installV2(dir, new URL("./", import.meta.url)); // beside dist/cli.js
         process.stdout.write(
           `Added the codex provider to NanoClaw 2 in ${dir}:\n${
             files.map((f) => `  ${f}`).join("\n")

@@ -1,9 +1,10 @@
 /**
- * Adding the `codex` provider to a NanoClaw 2 checkout, and taking it out again: three files
- * (beside the runner's providers, the container side's registration and the engine file it
- * imports, which NanoClaw 1.x's plugin runs too; beside the host's, the host config, written
- * from 1.x's host plugin, which carries it) and one import line in each barrel. Running it
- * twice changes nothing.
+ * Adding the `codex` provider to a NanoClaw 2 checkout, and taking it out again: three files,
+ * all written from the package's bundles (as NanoClaw 1.x's plugin folder is): beside the
+ * runner's providers, the container side's registration and the engine file it imports
+ * (`dist/container.js`, which 1.x's plugin runs too); beside the host's, the host config
+ * (`dist/host.js`, 1.x's host plugin, which carries it). One import line goes into each
+ * barrel. Running it twice changes nothing.
  *
  * @module
  */
@@ -29,19 +30,32 @@ registerProviderContainerConfig("codex", codexContainerConfig());
 `;
 }
 
+/** NanoClaw 2's runner-side `codex.ts`: it registers the engine copied beside it. */
+const CONTAINER_REGISTRATION =
+  `// @ts-nocheck -- generated: the codex-provider container side for NanoClaw 2. It registers
+// the provider of codex-engine.js (the package's dist/container.js, copied beside it).
+// Source and docs: the nanoclaw-codex-provider npm package (src/nanoclaw2/ in its repository).
+import { registerProvider } from "./provider-registry.js";
+import { CodexProvider } from "./codex-engine.js";
+registerProvider("codex", (options) => new CodexProvider(options));
+`;
+
+const RUNNER_PROVIDERS = "container/agent-runner/src/providers";
+
 /**
- * The files, relative to the package's `nanoclaw2/` folder, where each goes in the checkout,
- * under which name, and whether that folder's barrel imports it.
+ * The files: the bundle (in the package's `dist/`) each is written from, where it goes in the
+ * checkout under which name, how it is written (a copy unless `wrap` says), and whether that
+ * folder's barrel imports it.
  */
 export const V2_TARGETS = [
-  { file: "container/codex.ts", dir: "container/agent-runner/src/providers", name: "codex.ts" },
   {
-    file: "../dist/container.js",
-    dir: "container/agent-runner/src/providers",
-    name: "codex-engine.js",
-    imported: false,
+    file: "container.js",
+    dir: RUNNER_PROVIDERS,
+    name: "codex.ts",
+    wrap: () => CONTAINER_REGISTRATION,
   },
-  { file: "../dist/host.js", dir: "src/providers", name: "codex.ts", wrap: hostModule },
+  { file: "container.js", dir: RUNNER_PROVIDERS, name: "codex-engine.js", imported: false },
+  { file: "host.js", dir: "src/providers", name: "codex.ts", wrap: hostModule },
 ] as const;
 
 const IMPORT_LINE = "import './codex.js';";
@@ -52,7 +66,7 @@ export async function isNanoClaw2(dir: string): Promise<boolean> {
     .catch(() => undefined));
 }
 
-/** Install from the built files in `from` (the package's `nanoclaw2/` folder). */
+/** Install from the bundles in `from` (the package's `dist/`). */
 export async function installV2(nanoclaw: string, from: URL): Promise<string[]> {
   const source = fileURLToPath(from);
   const done: string[] = [];
