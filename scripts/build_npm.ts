@@ -5,8 +5,8 @@
 // - NanoClaw 1.x's plugin folder is written by the installer from dist/host.js and
 //   dist/container.js (one file importing only node: built-ins, carried in a .ts for the
 //   container's tsc), so the package holds each piece of code once;
-// - nanoclaw2/: the NanoClaw 2 container registration (its host side is written by the
-//   installer from dist/host.js);
+// - NanoClaw 2's three files are written by the installer from dist/container.js and
+//   dist/host.js too;
 // - test/: the package's own tests, run with `node --test npm/test/*.test.mjs`.
 import {
   chmod,
@@ -44,7 +44,7 @@ async function bundle(
   if (opts.types) {
     const dts = outfile.replace(/\.js$/, ".d.ts");
     const honest = onlyExports(await readFile(dts, "utf8"), await publicNames(entry));
-    await writeFile(dts, pruneDeclarations(honest));
+    await writeFile(dts, onlyEntryModuleDoc(pruneDeclarations(honest)));
   }
 }
 
@@ -116,6 +116,21 @@ export function onlyExports(dts: string, names: Set<string>): string {
     /^export ((?:declare )?(?:abstract )?(?:class|function|const|let|var|enum|namespace|interface|type) (\w+))/gm,
     (line, rest: string, name: string) => names.has(name) ? line : rest,
   ) + "export {};\n";
+}
+
+/**
+ * The bundled `.d.ts` carries every source module's `@module` comment, floating between
+ * declarations (where an editor may show one as the next declaration's doc): only the
+ * entry's, the first, is the package module's doc.
+ */
+export function onlyEntryModuleDoc(dts: string): string {
+  let first = true;
+  // A doc comment whose line is the tag ` * @module`.
+  return dts.replace(/^\/\*\*(?:(?!\*\/)[^])*?\n \* @module\n(?:(?!\*\/)[^])*\*\/\n/gm, (doc) => {
+    if (!first) return "";
+    first = false;
+    return doc;
+  });
 }
 
 /**
@@ -205,7 +220,6 @@ async function build() {
       throw new Error(`${file} is not self-contained: it imports ${foreign.join(", ")}`);
     }
   }
-  await buildNanoClaw2(join(OUT, "nanoclaw2"));
 
   const exp = (name: string) => ({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
   const pkg = {
@@ -232,7 +246,7 @@ async function build() {
     // answers upgrades with 426 and clients stream over HTTP.
     peerDependencies: { ws: "^8.18.0" },
     peerDependenciesMeta: { ws: { optional: true } },
-    files: ["dist", "nanoclaw2", "README.md", "LICENSE"],
+    files: ["dist", "README.md", "LICENSE"],
     scripts: { test: "node --test test/*.test.mjs" },
   };
   await writeFile(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
@@ -244,27 +258,9 @@ async function build() {
 
   const size = async (p: string) => ((await stat(p)).size / 1024).toFixed(1);
   console.log(`npm/ built: ${NAME}@${denoJson.version}`);
-  for (const f of ["dist/container.js", "dist/host.js", "nanoclaw2/container/codex.ts"]) {
+  for (const f of ["dist/container.js", "dist/host.js"]) {
     console.log(`  ${f.padEnd(30)} ${await size(join(OUT, f))} KiB`);
   }
-}
-
-/**
- * NanoClaw 2's container registration (the runner runs it under Bun, with the engine file
- * both generations share beside it). Its host side is written by `install` from dist/host.js.
- */
-async function buildNanoClaw2(out: string) {
-  await mkdir(join(out, "container"), { recursive: true });
-  await writeFile(
-    join(out, "container", "codex.ts"),
-    `// @ts-nocheck -- the codex-provider container side for NanoClaw 2: it registers the provider
-// of codex-engine.js (the package's dist/container.js, copied beside it by \`install\`).
-// Source and docs: the nanoclaw-codex-provider npm package (src/nanoclaw2/ in its repository).
-import { registerProvider } from "./provider-registry.js";
-import { CodexProvider } from "./codex-engine.js";
-registerProvider("codex", (options) => new CodexProvider(options));
-`,
-  );
 }
 
 /** The MCP SDK's specifiers, which NanoClaw 2's runner resolves from its own dependencies. */
@@ -302,10 +298,27 @@ async function npmReadme(): Promise<string> {
     const end = readme.indexOf("\n## ", start + 3);
     return readme.slice(start + title.length + 5, end < 0 ? undefined : end);
   };
-  // The library example, as a Node user imports it.
-  const library = section("Use as a library")
-    .replaceAll('from "@x/codex-provider"', `from "${NAME}"`)
-    .replace(/^Deno \(`deno add [^\n]*\n/m, `Node 20.12+ (\`npm i ${NAME}\`, ESM):\n`);
+  // The library as a Node user has it: its login command, its import, no Deno paragraph.
+  const replace = (text: string, from: string | RegExp, to: string) => {
+    const out = text.replace(from, to);
+    if (out === text) throw new Error(`README.md's library section no longer has ${from}.`);
+    return out;
+  };
+  let library = section("Use as a library").replaceAll(
+    'from "@x/codex-provider"',
+    `from "${NAME}"`,
+  );
+  library = replace(
+    library,
+    "`deno task login`",
+    `\`npx ${NAME} login --token-file ~/.config/codex-provider/tokens.json\``,
+  );
+  library = replace(
+    library,
+    /^Deno \(`deno add [^\n]*\n/m,
+    `Node 20.12+ (\`npm i ${NAME}\`, ESM):\n`,
+  );
+  library = replace(library, /^Node 20\.12\+ \(`npm i [^]*?exports\)\.\n/m, "");
   const nanoclaw = section("NanoClaw").replace(
     /\n- \*\*Tested inside the real [^]*?(?=\n(?:- |\n|$))/g,
     "",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { onlyExports, pruneDeclarations } from "./build_npm.ts";
+import { onlyEntryModuleDoc, onlyExports, pruneDeclarations } from "./build_npm.ts";
 
 const DTS = `/** Used by the export. */
 interface Helper { a: string;
@@ -34,4 +34,26 @@ test("build: only the entry's own names stay exported", () => {
   assert.match(out, /^export interface A/m);
   assert.match(out, /^declare const B = 1;/m);
   assert.match(out, /export \{\};\n$/);
+});
+
+test("build: only the entry's @module doc stays; the bundled modules' ones go", () => {
+  const out = onlyEntryModuleDoc(`/**
+ * The package.
+ *
+ * @module
+ */
+/**
+ * A bundled file's own doc.
+ *
+ * @module
+ */
+/** The function's doc. */
+export declare function f(): void;
+/** Mentions @module in passing: not the tag, so it stays. */
+export declare const g = 1;
+`);
+  assert.match(out, /The package\./);
+  assert.doesNotMatch(out, /A bundled file/);
+  assert.match(out, /\/\*\* The function's doc\. \*\/\nexport declare function f/);
+  assert.match(out, /in passing: not the tag, so it stays\. \*\/\nexport declare const g/);
 });
